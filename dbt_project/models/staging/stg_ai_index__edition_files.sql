@@ -1,0 +1,22 @@
+with source as (
+
+    select * from {{ source('ai_index', 'edition_files') }}
+
+),
+
+renamed as (
+
+    select
+        cast(edition as integer) as edition,
+        path as file_path,
+        figure_id,
+        metrics,
+        sha256 as file_sha256,
+        cast(rows as integer) as row_count,
+        cast(bytes as bigint) as byte_count
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,126 @@
+"""The frames the release-check suites validate, derived from a loaded edition.
+
+Great Expectations checks columns of a frame; the cross-row facts a check needs (the world total of
+the same year, the sum of a figure's shares, the value an earlier edition published) are computed
+here as columns, so that each expectation stays a plain, readable GE expectation whose unexpected
+rows carry file, row, place, year and value.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from expectations.config import ReleaseCheckConfig
+from orchestration.geography import Gazetteer
+
+SHARE_METRIC = "granted_ai_patents_share_of_world_pct"
+
+_CROSS_EDITION_DTYPES = {
+    "data_year": "Int64", "edition_from": "Int64", "edition_to": "Int64", "value_from": "float64",
+    "value_to": "float64", "abs_rel_change_pct": "float64", "is_methodology_break": "Int64",
+    "warning_tolerance_pct": "float64", "error_tolerance_pct": "float64", "present_in_new": "Int64",
+    "row_number": "Int64",
+}  # fmt: skip
+CROSS_EDITION_COLUMNS = [
+    "check_kind", "metric", "geo_code", "data_year", "edition_from", "edition_to", "value_from", "value_to",
+    "abs_rel_change_pct", "is_methodology_break", "warning_tolerance_pct", "error_tolerance_pct",
+    "present_in_new", "place_as_written", "source_file", "row_number",
+]  # fmt: skip
+
+
+def geocode(frame: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
+    """Add geo_code and geo_kind (None for an unknown or blank place)."""
+    pairs = frame[["geo_grouping", "place_as_written"]].drop_duplicates()
+    found = {}
+    for grouping, place in pairs.itertuples(index=False):
+        geo = gazetteer.resolve(grouping, place) if isinstance(place, str) else None
+        found[(grouping, place)] = (geo.geo_code, geo.geo_kind) if geo else (None, None)
+    keys = list(zip(frame["geo_grouping"], frame["place_as_written"], strict=True))
+    out = frame.copy()
+    out["geo_code"] = [found[k][0] for k in keys]
+    out["geo_kind"] = [found[k][1] for k in keys]
+    return out
+
+
+def edition_values_frame(
+    frame: pd.DataFrame, gazetteer: Gazetteer, config: ReleaseCheckConfig
+) -> pd.DataFrame:
+    out = geocode(frame, gazetteer)
+    # The key of a value: its geo code, or the place as written when it has none (so that an unknown
+    # place is reported once, by `known_place`, and not again as a duplicate).
+    out["place_id"] = out["geo_code"].where(
+        out["geo_code"].notna(), out["geo_grouping"] + ":" + out["place_key"].astype("string")
+    )
+    shares = out["metric"] == SHARE_METRIC
+    out["share_sum"] = np.nan
+    if shares.any():
+        out.loc[shares, "share_sum"] = (
+            out[shares].groupby(["source_file", "data_year"])["value"].transform("sum")
+        )
+    additive = [m for m, rules in config.metrics.items() if rules.additive]
+    world = (
+        out[(out["geo_code"] == "WLD") & out["metric"].isin(additive)]
+        .groupby(["metric", "data_year"], as_index=False)["value"]
+        .max()
+        .rename(columns={"value": "world_value"})
+    )
+    out = out.merge(world, on=["metric", "data_year"], how="left")
+    return out
+
+
+def cross_edition_frame(
+    new: pd.DataFrame, earlier: pd.DataFrame, breaks: set[tuple[int, str]], config: ReleaseCheckConfig
+) -> pd.DataFrame:
+    """Revision rows (value of N against each earlier edition) and continuity rows (places of N-1's
+    latest year) for edition N. `new` and `earlier` are geocoded; `breaks` holds (edition, metric)."""
+    if new.empty or earlier.empty:
+        return pd.DataFrame(columns=CROSS_EDITION_COLUMNS).astype(_CROSS_EDITION_DTYPES)
+    edition = int(new["edition"].iloc[0])
+    keys = ["metric", "data_year", "geo_code"]
+    left = new.dropna(subset=["geo_code", "data_year"])[
+        keys + ["value", "place_as_written", "source_file", "row_number"]
+    ]
+    right = earlier.dropna(subset=["geo_code"])[keys + ["edition", "value"]].rename(
+        columns={"edition": "edition_from", "value": "value_from"}
+    )
+    revisions = left.rename(columns={"value": "value_to"}).merge(right, on=keys, how="inner")
+    revisions["edition_to"] = edition
+    revisions["check_kind"] = "revision"
+    base = revisions["value_from"].abs()
+    change = (revisions["value_to"] - revisions["value_from"]).abs()
+    revisions["abs_rel_change_pct"] = np.where(
+        base > 0, 100.0 * change / base.where(base > 0, 1.0), np.where(change > 0, np.inf, 0.0)
+    )
+    revisions["is_methodology_break"] = [
+        int(any((e, m) in breaks for e in range(int(f) + 1, edition + 1)))
+        for f, m in zip(revisions["edition_from"], revisions["metric"], strict=True)
+    ]
+    revisions["warning_tolerance_pct"] = [config.metrics[m].revision_warning_pct for m in revisions["metric"]]
+    revisions["error_tolerance_pct"] = [config.metrics[m].revision_error_pct for m in revisions["metric"]]
+
+    previous = int(earlier["edition"].max())
+    last = earlier[earlier["edition"] == previous].dropna(subset=["geo_code"])
+    shared = set(last["metric"]) & set(new["metric"])
+    last = last[last["metric"].isin(shared)]
+    last = last[last["data_year"] == last.groupby("metric")["data_year"].transform("max")]
+    reported = set(zip(new["metric"], new["geo_code"], strict=True))
+    continuity = pd.DataFrame(
+        {
+            "check_kind": "continuity",
+            "metric": last["metric"].values,
+            "geo_code": last["geo_code"].values,
+            "data_year": last["data_year"].values,
+            "edition_from": previous,
+            "edition_to": edition,
+            "value_from": last["value"].values,
+            "present_in_new": [
+                int((m, g) in reported) for m, g in zip(last["metric"], last["geo_code"], strict=True)
+            ],
+            "place_as_written": last["place_as_written"].values,
+            "source_file": last["source_file"].values,
+            "row_number": last["row_number"].values,
+        }
+    ).drop_duplicates(subset=["metric", "geo_code"])
+    frame = pd.concat([revisions, continuity], ignore_index=True).reindex(columns=CROSS_EDITION_COLUMNS)
+    return frame.astype(_CROSS_EDITION_DTYPES).reset_index(drop=True)

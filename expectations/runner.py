@@ -1,0 +1,258 @@
+"""Run the release-check suites with Great Expectations 1.x and summarise the results.
+
+GE 1.24's SQL data source fails on DuckDB (`list index out of range`), so the suites validate pandas
+DataFrames (a dataframe asset, whole-dataframe batch). Each run updates the Data Docs site under
+`data/docs/ge/`; its page URL goes into the outcome so Dagster can link to it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no network calls from the checks
+
+import great_expectations as gx  # noqa: E402
+from great_expectations.checkpoint import UpdateDataDocsAction  # noqa: E402
+from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
+
+from expectations import suites  # noqa: E402
+from expectations.config import ReleaseCheckConfig, load_config  # noqa: E402
+from expectations.frames import cross_edition_frame, edition_values_frame, geocode  # noqa: E402
+from orchestration.geography import gazetteer  # noqa: E402
+from orchestration.loader import LoadedEdition  # noqa: E402
+
+DOCS_SITE = "ai_index_release_checks"
+EXAMPLES_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class ExpectationOutcome:
+    suite: str
+    check: str  # config name: sets the severity
+    check_id: str
+    severity: str  # error | warning
+    success: bool
+    unexpected_count: int
+    description: str
+    examples: tuple[str, ...] = ()
+
+    @property
+    def status(self) -> str:
+        return "PASS" if self.success else ("FAIL" if self.severity == "error" else "WARN")
+
+
+@dataclass(frozen=True)
+class SuiteOutcome:
+    edition: int
+    suite: str
+    outcomes: tuple[ExpectationOutcome, ...]
+    rows_validated: int
+    docs_url: str | None = None
+
+    @property
+    def blocking_failures(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if not o.success and o.severity == "error"]
+
+    @property
+    def warnings(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if not o.success and o.severity == "warning"]
+
+    @property
+    def passed(self) -> bool:
+        return not self.blocking_failures
+
+
+@dataclass
+class ReleaseCheckRun:
+    edition: int
+    suites: list[SuiteOutcome] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return all(s.passed for s in self.suites)
+
+    def problems(self) -> list[str]:
+        """Human-readable lines for every blocking failure: edition, suite, expectation, rows."""
+        lines = []
+        for suite in self.suites:
+            for outcome in suite.blocking_failures:
+                lines.append(
+                    f"[{suite.suite}] {outcome.check_id} failed ({outcome.unexpected_count} row(s)): "
+                    f"{outcome.description}"
+                )
+                lines += [f"    {example}" for example in outcome.examples]
+        return lines
+
+
+@cache
+def _context(context_dir: str, docs_dir: str):
+    context = gx.get_context(mode="file", project_root_dir=context_dir)
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    site = {
+        "class_name": "SiteBuilder",
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": docs_dir},
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+    }
+    if DOCS_SITE in context.list_data_docs_sites():
+        context.update_data_docs_site(DOCS_SITE, site)
+    else:
+        context.add_data_docs_site(DOCS_SITE, site)
+    for name in list(context.list_data_docs_sites()):
+        if name != DOCS_SITE:  # the default site would write a second copy under data/ge/
+            context.delete_data_docs_site(name)
+    context.variables.save()
+    context.data_sources.add_or_update_pandas("release_checks")
+    return context
+
+
+def _batch_definition(context, suite_name: str):
+    source = context.data_sources.get("release_checks")
+    try:
+        asset = source.get_asset(suite_name)
+    except LookupError:
+        asset = source.add_dataframe_asset(suite_name)
+    try:
+        return asset.get_batch_definition("whole_frame")
+    except KeyError:
+        return asset.add_batch_definition_whole_dataframe("whole_frame")
+
+
+def _example(suite: str, row: dict, column_field: str, prefix: str) -> str:
+    if suite == suites.FILE_COLUMNS:
+        return f"{prefix}{row.get('source_file')}, row 0 (header), column {row.get('column_name')!r}: {row.get('status')}"
+    if suite == suites.CROSS_EDITION:
+        value_to = row.get("value_to")
+        if value_to is None or value_to != value_to:  # NaN: a continuity row, the place is gone
+            return (
+                f"{row.get('metric')} {row.get('geo_code')} {row.get('data_year')}: reported by edition "
+                f"{row.get('edition_from')} ({row.get('value_from')}), not by this edition"
+            )
+        return (
+            f"{row.get('metric')} {row.get('geo_code')} {row.get('data_year')}: edition {row.get('edition_from')} "
+            f"published {row.get('value_from')}, this edition {row.get('value_to')} "
+            f"({row.get('source_file')}, row {row.get('row_number')})"
+        )
+    column = row.get(column_field)
+    where = f", column {column!r}" if isinstance(column, str) else ""
+    return (
+        f"{prefix}{row.get('source_file')}, row {row.get('row_number')}{where}: {row.get('metric')} "
+        f"place {row.get('place_as_written')!r}, year {row.get('year_as_written')!r}, "
+        f"value {row.get('value_as_written')!r}"
+    )
+
+
+def _exception_infos(result) -> list[dict]:
+    info = result.exception_info or {}
+    if "raised_exception" in info:
+        return [info]
+    return [v for v in info.values() if isinstance(v, dict)]
+
+
+def _outcomes(suite: str, checks: list[suites.Check], result, prefix: str) -> tuple[ExpectationOutcome, ...]:
+    by_id = {c.id: c for c in checks}
+    outcomes = []
+    for r in result.results:
+        meta = r.expectation_config.meta or {}
+        check = by_id[meta["check_id"]]
+        details = r.result or {}
+        rows = details.get("partial_unexpected_index_list") or details.get("unexpected_index_list") or []
+        examples = tuple(
+            _example(suite, row, meta["column"], prefix)
+            for row in rows[:EXAMPLES_SHOWN]
+            if isinstance(row, dict)
+        )
+        crashed = [
+            info.get("exception_message") for info in _exception_infos(r) if info.get("raised_exception")
+        ]
+        if crashed:  # an expectation that could not run is a failure, never a silent pass
+            examples = (f"the expectation raised: {crashed[0]}",)
+        outcomes.append(
+            ExpectationOutcome(
+                suite=suite,
+                check=check.name,
+                check_id=check.id,
+                severity="error" if r.expectation_config.severity.value == "critical" else "warning",
+                success=bool(r.success),
+                unexpected_count=int(details.get("unexpected_count") or 0),
+                description=check.description,
+                examples=examples,
+            )
+        )
+    return tuple(sorted(outcomes, key=lambda o: (o.success, o.check_id)))
+
+
+def run_suite(
+    suite: str,
+    edition: int,
+    checks: list[suites.Check],
+    frame: pd.DataFrame,
+    context_dir: Path,
+    docs_dir: Path,
+    file_prefix: str = "",
+) -> SuiteOutcome:
+    context = _context(str(context_dir), str(docs_dir))
+    name = f"{suite}.edition_{edition}"
+    suite_obj = context.suites.add_or_update(
+        gx.ExpectationSuite(name=name, expectations=[c.expectation for c in checks])
+    )
+    definition = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=name, data=_batch_definition(context, suite), suite=suite_obj)
+    )
+    result_format = {
+        "result_format": "SUMMARY",
+        "unexpected_index_column_names": suites.ROW_IDENTITY[suite],
+        "partial_unexpected_count": EXAMPLES_SHOWN,
+    }
+    checkpoint = context.checkpoints.add_or_update(
+        gx.Checkpoint(
+            name=name,
+            validation_definitions=[definition],
+            actions=[UpdateDataDocsAction(name="update_data_docs", site_names=[DOCS_SITE])],
+            result_format=result_format,
+        )
+    )
+    checkpoint_result = checkpoint.run(batch_parameters={"dataframe": frame.reset_index(drop=True)})
+    (identifier, result), *_ = checkpoint_result.run_results.items()
+    urls = context.get_docs_sites_urls(resource_identifier=identifier, site_name=DOCS_SITE)
+    docs_url = urls[0]["site_url"] if urls else None
+    return SuiteOutcome(edition, suite, _outcomes(suite, checks, result, file_prefix), len(frame), docs_url)
+
+
+def run_release_checks(
+    loaded: LoadedEdition,
+    earlier: pd.DataFrame,
+    breaks: set[tuple[int, str]],
+    context_dir: Path,
+    docs_dir: Path,
+    file_prefix: str = "",
+    config: ReleaseCheckConfig | None = None,
+) -> ReleaseCheckRun:
+    """All three suites for one edition. `earlier`: raw rows of earlier editions; `breaks`: (edition,
+    metric) pairs whose manifest declares a methodology break, this edition's included."""
+    config = config or load_config()
+    places = gazetteer()
+    values = edition_values_frame(loaded.frame, places, config)
+    run = ReleaseCheckRun(loaded.edition)
+    run.suites.append(
+        run_suite(suites.FILE_COLUMNS, loaded.edition, suites.file_columns_checks(config), loaded.columns,
+                  context_dir, docs_dir, file_prefix)
+    )  # fmt: skip
+    run.suites.append(
+        run_suite(suites.EDITION_VALUES, loaded.edition, suites.edition_values_checks(config, loaded.edition),
+                  values, context_dir, docs_dir, file_prefix)
+    )  # fmt: skip
+    cross = cross_edition_frame(values, geocode(earlier, places) if len(earlier) else earlier, breaks, config)
+    run.suites.append(
+        run_suite(suites.CROSS_EDITION, loaded.edition, suites.cross_edition_checks(config), cross,
+                  context_dir, docs_dir, file_prefix)
+    )  # fmt: skip
+    return run
+
+
+def docs_index(docs_dir: Path) -> Path:
+    return docs_dir / "index.html"

@@ -1,0 +1,1 @@
+"""ai-index-warehouse: the Dagster code location and the Python side of the warehouse."""

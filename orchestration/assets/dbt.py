@@ -1,0 +1,95 @@
+"""dbt layer: the dbt project's models, seeds and tests as Dagster assets and asset checks.
+
+Partitioned by edition like the raw layer: the partitions of a run reach dbt as
+`--vars '{"editions": [...]}'`, so the incremental models re-derive only those editions.
+"""
+
+import json
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster import AssetExecutionContext
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
+
+from orchestration.locking import warehouse_lock
+from orchestration.partitions import edition_partitions
+from orchestration.resources import WarehouseResource
+from orchestration.settings import DBT_PROJECT_DIR
+
+
+@cache
+def dbt_project() -> DbtProject:
+    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+    project.prepare_if_dev()
+    if not project.manifest_path.exists():  # a fresh clone outside `dagster dev`: parse once
+        project.preparer.prepare(project)
+    return project
+
+
+def dbt_build_args(editions: Sequence[int], full_refresh: bool = False) -> list[str]:
+    """The dbt command for a set of edition partitions (a pure function, unit-tested)."""
+    args = ["build", "--vars", json.dumps({"editions": sorted(int(e) for e in editions)})]
+    if full_refresh:
+        args.append("--full-refresh")
+    return args
+
+
+class AiIndexDbtTranslator(DagsterDbtTranslator):
+    """Group dbt assets by layer folder (staging, intermediate, marts) and seeds as `reference`."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference"
+        fqn = dbt_resource_props.get("fqn", [])
+        return fqn[1] if len(fqn) > 2 else None
+
+
+def build_dbt_assets() -> dg.AssetsDefinition:
+    project = dbt_project()
+
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        partitions_def=edition_partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        dagster_dbt_translator=AiIndexDbtTranslator(
+            settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)
+        ),
+        pool="ai_index_warehouse",
+    )
+    def ai_index_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+        settings = warehouse.settings
+        # dbt runs as a subprocess that inherits the environment; profiles.yml reads the path from it.
+        os.environ["AI_INDEX_WAREHOUSE"] = str(settings.warehouse_path)
+        editions = [int(k) for k in context.partition_keys]
+        full_refresh = context.run.tags.get("ai_index/full_refresh") == "true"
+        with warehouse_lock(settings.lock_path, notify=context.log.info):
+            # A fixed target path keeps dbt's partial parse between runs (seconds per build).
+            invocation = dbt.cli(
+                dbt_build_args(editions, full_refresh),
+                context=context,
+                target_path=project.target_path / "dagster",
+            )
+            yield from invocation.stream()
+
+    return ai_index_dbt
+
+
+def dbt_resource() -> DbtCliResource:
+    # The dbt of this interpreter's environment, whether or not the venv is on PATH.
+    executable = Path(sys.executable).parent / "dbt"
+    return DbtCliResource(
+        project_dir=dbt_project(), profiles_dir=str(DBT_PROJECT_DIR),
+        dbt_executable=str(executable) if executable.exists() else "dbt",
+    )  # fmt: skip

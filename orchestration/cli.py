@@ -1,0 +1,171 @@
+"""`ai-index`: build and check the warehouse from the command line.
+
+    ai-index build [--edition YEAR ...] [--force] [--full-refresh]
+    ai-index validate [--edition YEAR ...]
+    ai-index status
+
+`build` materializes the selected edition partitions in-process through Dagster (the same assets the
+UI shows), skipping editions whose bundle and checks are unchanged since they were loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from orchestration.bundle import discover_editions
+from orchestration.settings import Settings, get_settings
+
+
+def _print(message: str) -> None:
+    print(message, flush=True)
+
+
+def _selected(releases: dict[int, Path], wanted: Sequence[int] | None) -> list[int]:
+    if not wanted:
+        return sorted(releases)
+    missing = sorted(set(wanted) - set(releases))
+    if missing:
+        raise SystemExit(f"ai-index: no edition directory for {missing} under the releases directory")
+    return sorted(set(wanted))
+
+
+def _editions_to_build(
+    settings: Settings, releases: dict[int, Path], selected: list[int], force: bool
+) -> list[int]:
+    """Selected editions whose bundle or checks changed, plus those whose marts lag behind raw."""
+    from orchestration.release_gate import editions_not_current
+    from orchestration.warehouse import marts_lag
+
+    if force:
+        return selected
+    lagging = [e for e in marts_lag(settings.warehouse_path) if e in releases]
+    return sorted(set(editions_not_current(settings, selected)) | set(lagging))
+
+
+def build(editions: Sequence[int] | None, force: bool = False, full_refresh: bool = False) -> int:
+    from orchestration.locking import warehouse_lock
+
+    settings = get_settings()
+    releases = discover_editions(settings.releases_dir)
+    if not releases:
+        _print(f"ai-index build: no edition directories under {settings.releases_dir}")
+        return 2
+    selected = _selected(releases, editions)
+    started = time.perf_counter()
+    with warehouse_lock(settings.lock_path, notify=_print):
+        to_build = _editions_to_build(settings, releases, selected, force or full_refresh)
+        if not to_build:
+            _print(f"up to date: editions {selected} unchanged since they were loaded; nothing to do")
+            return 0
+        from orchestration.runs import run_build
+
+        outcome = run_build(
+            settings, sorted(releases), to_build, force=force, full_refresh=full_refresh, log=_print
+        )
+    _print(outcome.summary(time.perf_counter() - started))
+    return 0 if outcome.ok else 1
+
+
+def validate(editions: Sequence[int] | None) -> int:
+    from orchestration.release_gate import validate_releases
+
+    settings = get_settings()
+    releases = discover_editions(settings.releases_dir)
+    selected = set(_selected(releases, editions))
+    # Earlier editions are validated too, as the cross-edition suite compares against them.
+    considered = {e: d for e, d in releases.items() if e <= max(selected)}
+    reports = [r for r in validate_releases(considered, settings) if r.edition in selected]
+    rows = []
+    for report in reports:
+        if report.checks is None:
+            rows += [(report.edition, "load", "bundle_readable", "FAIL", p) for p in report.problems]
+            continue
+        for suite in report.checks.suites:
+            for o in suite.outcomes:
+                example = o.examples[0] if o.examples else ""
+                more = f" (+{o.unexpected_count - 1} more)" if o.unexpected_count > 1 else ""
+                rows.append(
+                    (report.edition, suite.suite, o.check_id, o.status, example + more if example else "")
+                )
+    header = ("edition", "suite", "expectation", "status", "unexpected examples")
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(4)]
+    for row in [header, *rows]:
+        _print("  ".join(str(c).ljust(w) for c, w in zip(row[:4], widths, strict=True)) + "  " + str(row[4]))
+    failed = [r.edition for r in reports if not r.ok]
+    warned = sum(1 for r in rows if r[3] == "WARN")
+    _print(
+        f"\n{len(reports)} edition(s) validated: {len(failed)} rejected {failed or ''}, {warned} warning(s)"
+    )
+    _print(f"Data Docs: {settings.ge_docs_dir / 'index.html'}")
+    return 1 if failed else 0
+
+
+MARTS = (
+    "fct_indicator_values", "fct_talent_migration", "fct_ai_patents", "fct_private_investment",
+    "dim_geography", "dim_edition", "mart_country_profile",
+)  # fmt: skip
+
+
+def status() -> int:
+    """Print the loaded editions and the row count of every mart."""
+    from orchestration.locking import warehouse_lock
+    from orchestration.warehouse import connect, ident
+
+    settings = get_settings()
+    if not settings.warehouse_path.exists():
+        _print(f"no warehouse at {settings.warehouse_path}: run `ai-index build`")
+        return 1
+    with warehouse_lock(settings.lock_path, notify=_print), connect(settings.warehouse_path) as con:
+        present = {
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+        }
+        _print(f"warehouse {settings.warehouse_path}")
+        if "dim_edition" in present:
+            for edition, files, values, loaded_at, breaks in con.execute(
+                "select edition, files, values_loaded, loaded_at, methodology_breaks from marts.dim_edition order by edition"
+            ).fetchall():
+                _print(
+                    f"  edition {edition}: {files} files, {values} values, loaded {loaded_at:%Y-%m-%d %H:%M:%S} UTC"
+                    + (f", methodology breaks: {breaks}" if breaks else "")
+                )
+        for mart in MARTS:
+            query = f"select count(*) from marts.{ident(mart)}"  # noqa: S608 - identifier from MARTS
+            count = con.execute(query).fetchone()[0] if mart in present else "missing"
+            _print(f"  marts.{mart}: {count} rows")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="ai-index", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    p_build = commands.add_parser("build", help="load, check and model the selected editions (default: all)")
+    p_build.add_argument("--edition", type=int, action="append", help="edition year; repeat for several")
+    p_build.add_argument("--force", action="store_true", help="reload and recheck even unchanged editions")
+    p_build.add_argument(
+        "--full-refresh", action="store_true", help="rebuild incremental dbt models from scratch"
+    )
+    p_validate = commands.add_parser("validate", help="run the release checks without loading anything")
+    p_validate.add_argument("--edition", type=int, action="append")
+    commands.add_parser("status", help="loaded editions and mart row counts")
+    args = parser.parse_args(argv)
+    if args.command == "build":
+        return build(args.edition, force=args.force, full_refresh=args.full_refresh)
+    if args.command == "validate":
+        return validate(args.edition)
+    if args.command == "status":
+        return status()
+    parser.error(f"unknown command {args.command}")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""One writer at a time: DuckDB allows a single read-write process per file.
+
+`ai-index build`, a Dagster run launched from the UI and a sensor-launched run all take this file
+lock before they write, so a second writer waits (with a message) instead of failing on a DuckDB
+lock error. Re-entrant within a process: the CLI holds it for the whole build and the ops inside the
+in-process run do not take it twice.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+_held: dict[str, int] = {}
+_guard = threading.Lock()
+
+
+@contextmanager
+def warehouse_lock(
+    lock_path: Path, timeout_s: float = 3600, notify: Callable[[str], None] | None = None
+) -> Iterator[None]:
+    key = str(lock_path.resolve())
+    with _guard:
+        if key in _held:
+            _held[key] += 1
+            reentrant = True
+        else:
+            reentrant = False
+    if reentrant:
+        try:
+            yield
+        finally:
+            with _guard:
+                _held[key] -= 1
+        return
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + timeout_s
+        told = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not told and notify is not None:
+                    notify(f"another build holds {lock_path}; waiting for it to finish")
+                    told = True
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"gave up waiting {timeout_s:.0f}s for {lock_path}") from None
+                time.sleep(0.2)
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        with _guard:
+            _held[key] = 1
+        try:
+            yield
+        finally:
+            with _guard:
+                del _held[key]
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)

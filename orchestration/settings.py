@@ -1,0 +1,67 @@
+"""Where things live. Every path the project writes is derived here, from the environment.
+
+Environment:
+    AI_INDEX_RELEASES_DIR  edition bundles (default: data/releases)
+    AI_INDEX_WAREHOUSE     DuckDB file (default: data/warehouse/ai_index.duckdb)
+    AI_INDEX_DATA_DIR      generated outputs: docs, exports, reports (default: data)
+    DAGSTER_HOME           Dagster instance (default: .dagster_home, git-ignored)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+REFERENCE_CSV = PROJECT_ROOT / "data" / "reference" / "ai_index_published_figures.csv"
+
+
+def _path_from_env(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).expanduser().resolve() if value else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    releases_dir: Path
+    warehouse_path: Path
+    data_dir: Path
+
+    @property
+    def ge_docs_dir(self) -> Path:
+        return self.data_dir / "docs" / "ge"
+
+    @property
+    def ge_context_dir(self) -> Path:
+        return self.data_dir / "ge"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.data_dir / "exports"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.data_dir / "reports"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.warehouse_path.with_name(self.warehouse_path.name + ".lock")
+
+
+def get_settings() -> Settings:
+    """Read the environment now (not at import), so tests can point a build at a temporary warehouse."""
+    return Settings(
+        releases_dir=_path_from_env("AI_INDEX_RELEASES_DIR", PROJECT_ROOT / "data" / "releases"),
+        warehouse_path=_path_from_env(
+            "AI_INDEX_WAREHOUSE", PROJECT_ROOT / "data" / "warehouse" / "ai_index.duckdb"
+        ),
+        data_dir=_path_from_env("AI_INDEX_DATA_DIR", PROJECT_ROOT / "data"),
+    )
+
+
+def dagster_home() -> Path:
+    return _path_from_env("DAGSTER_HOME", PROJECT_ROOT / ".dagster_home")

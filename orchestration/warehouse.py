@@ -1,0 +1,228 @@
+"""The DuckDB warehouse: one connection factory, the raw schema, and the per-edition atomic load (Save).
+
+DuckDB admits one read-write process per file, and dbt runs as a subprocess: every connection here is
+short-lived and closed before dbt starts. Values are always bound (`?`), identifiers come from code.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from orchestration.loader import RAW_COLUMNS, LoadedEdition
+from orchestration.manifest import Manifest
+
+RAW_DDL = """
+create schema if not exists raw;
+create table if not exists raw.indicator_values (
+    edition integer not null,
+    metric varchar not null,
+    figure_id varchar,
+    source_file varchar not null,
+    file_sha256 varchar not null,
+    row_number integer not null,
+    geo_grouping varchar not null,
+    place_column varchar,
+    place_as_written varchar not null,
+    place_key varchar not null,
+    year_column varchar,
+    year_as_written varchar not null,
+    data_year integer not null,
+    value_column varchar not null,
+    value_as_written varchar not null,
+    value double not null,
+    unit varchar not null,
+    reliability varchar,
+    provenance_source varchar,
+    provenance_note varchar,
+    loaded_at timestamp not null
+);
+create table if not exists raw.editions (
+    edition integer primary key,
+    title varchar not null,
+    bundle varchar not null,
+    container varchar not null,
+    is_synthetic boolean not null,
+    bundle_sha256 varchar not null,
+    checks_sha256 varchar not null,
+    files integer not null,
+    values_loaded integer not null,
+    manifest_json varchar not null,
+    loaded_at timestamp not null
+);
+create table if not exists raw.edition_files (
+    edition integer not null,
+    path varchar not null,
+    figure_id varchar,
+    metrics varchar not null,
+    sha256 varchar not null,
+    rows integer not null,
+    bytes integer not null
+);
+create table if not exists raw.edition_metrics (
+    edition integer not null,
+    metric varchar not null,
+    is_methodology_break boolean not null,
+    break_reason varchar
+);
+create table if not exists raw.release_check_rules (
+    edition integer not null,
+    metric varchar not null,
+    min_value double not null,
+    max_value double not null,
+    publication_lag integer not null,
+    is_additive boolean not null,
+    revision_warning_pct double not null,
+    revision_error_pct double not null
+);
+"""
+RAW_TABLES = ("indicator_values", "editions", "edition_files", "edition_metrics", "release_check_rules")
+
+
+def ident(name: str) -> str:
+    """Quote an identifier. Identifiers come from code constants; values are always bound with `?`."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def column_list(columns: list[str]) -> str:
+    return ", ".join(ident(c) for c in columns)
+
+
+@contextmanager
+def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The one way this project opens the warehouse; always closed on exit so dbt can take the file."""
+    if read_only and not path.exists():
+        raise FileNotFoundError(f"warehouse {path} does not exist yet: run `ai-index build` first")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(RAW_DDL)
+
+
+def replace_edition(
+    path: Path, loaded: LoadedEdition, manifest: Manifest, container: str, checks_sha256: str
+) -> datetime:
+    """Replace one edition's rows in every raw table, in one transaction; other editions are untouched.
+
+    `release_check_rules` records the tolerances the edition was checked with (expectations/release_checks.yml),
+    so the revisions mart judges a restatement by the rules that admitted it."""
+    from expectations.config import load_config
+
+    loaded_at = datetime.now(UTC).replace(tzinfo=None)
+    values = loaded.frame[RAW_COLUMNS].assign(loaded_at=loaded_at)
+    files = pd.DataFrame(
+        [
+            (loaded.edition, f.path, f.figure_id, ",".join(f.metrics), f.sha256, f.rows, f.bytes)
+            for f in loaded.files
+        ],
+        columns=["edition", "path", "figure_id", "metrics", "sha256", "rows", "bytes"],
+    )
+    metrics = pd.DataFrame(
+        [(loaded.edition, m, n.methodology_break, n.reason) for m, n in manifest.metrics.items()],
+        columns=["edition", "metric", "is_methodology_break", "break_reason"],
+    )
+    rules = pd.DataFrame(
+        [
+            (loaded.edition, r.metric, r.min_value, r.max_value, r.publication_lag, r.additive,
+             r.revision_warning_pct, r.revision_error_pct)
+            for r in load_config().metrics.values()
+        ],
+        columns=["edition", "metric", "min_value", "max_value", "publication_lag", "is_additive",
+                 "revision_warning_pct", "revision_error_pct"],
+    )  # fmt: skip
+    with connect(path) as con:
+        ensure_raw_schema(con)
+        con.register("new_values", values)
+        con.register("new_files", files)
+        con.register("new_metrics", metrics)
+        con.register("new_rules", rules)
+        con.execute("begin transaction")
+        try:
+            for table in RAW_TABLES:
+                con.execute(f"delete from raw.{ident(table)} where edition = ?", [loaded.edition])  # noqa: S608
+            insert = f"insert into raw.indicator_values select {column_list(RAW_COLUMNS)}, loaded_at from new_values"  # noqa: S608
+            con.execute(insert)
+            con.execute("insert into raw.edition_files select * from new_files")
+            con.execute("insert into raw.edition_metrics select * from new_metrics")
+            con.execute("insert into raw.release_check_rules select * from new_rules")
+            con.execute(
+                "insert into raw.editions values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    loaded.edition, manifest.title, manifest.bundle, container, manifest.synthetic,
+                    loaded.fingerprint, checks_sha256, len(loaded.files), len(values),
+                    json.dumps(manifest.model_dump(mode="json"), sort_keys=True), loaded_at,
+                ],
+            )  # fmt: skip
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+    return loaded_at
+
+
+def warehouse_state(path: Path) -> dict[int, tuple[str, str]]:
+    """(bundle_sha256, checks_sha256) of every loaded edition: what a no-op rebuild compares against."""
+    if not path.exists():
+        return {}
+    with connect(path) as con:
+        ensure_raw_schema(con)
+        rows = con.execute("select edition, bundle_sha256, checks_sha256 from raw.editions").fetchall()
+    return {edition: (bundle, checks) for edition, bundle, checks in rows}
+
+
+def methodology_breaks(path: Path) -> set[tuple[int, str]]:
+    """(edition, metric) pairs whose manifest declared a methodology break, over loaded editions."""
+    if not path.exists():
+        return set()
+    with connect(path) as con:
+        ensure_raw_schema(con)
+        rows = con.execute(
+            "select edition, metric from raw.edition_metrics where is_methodology_break"
+        ).fetchall()
+    return {(int(e), m) for e, m in rows}
+
+
+def earlier_editions(path: Path, edition: int) -> pd.DataFrame:
+    """Raw rows of every loaded edition before `edition`, for the cross-edition release checks."""
+    if not path.exists():
+        return pd.DataFrame(columns=RAW_COLUMNS)
+    with connect(path) as con:
+        ensure_raw_schema(con)
+        query = f"select {column_list(RAW_COLUMNS)} from raw.indicator_values where edition < ?"  # noqa: S608
+        return con.execute(query, [edition]).df()
+
+
+def marts_lag(path: Path) -> list[int]:
+    """Editions loaded into raw whose marts are not yet built from that load (e.g. dbt failed after it)."""
+    if not path.exists():
+        return []
+    with connect(path) as con:
+        ensure_raw_schema(con)
+        has_marts = con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'marts' and table_name = 'dim_edition'"
+        ).fetchone()[0]
+        if not has_marts:
+            return sorted(e for (e,) in con.execute("select edition from raw.editions").fetchall())
+        rows = con.execute(
+            """
+            select raw.edition
+            from raw.editions as raw
+            left join marts.dim_edition as built on built.edition = raw.edition
+            where built.edition is null
+               or built.bundle_sha256 <> raw.bundle_sha256
+               or built.loaded_at <> raw.loaded_at
+            """
+        ).fetchall()
+    return sorted(e for (e,) in rows)

@@ -1,0 +1,118 @@
+"""Shared test helpers: temporary project copies, CLI runs, mart checksums."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from orchestration.settings import PROJECT_ROOT
+
+RELEASES = PROJECT_ROOT / "data" / "releases"
+REFERENCE = PROJECT_ROOT / "data" / "reference" / "ai_index_published_figures.csv"
+
+
+@dataclass
+class Workspace:
+    """A warehouse, data dir, Dagster home and releases directory of a test's own."""
+
+    root: Path
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / "warehouse" / "ai_index.duckdb"
+
+    @property
+    def releases(self) -> Path:
+        return self.root / "releases"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.root / "dagster_home"
+
+    def env(self) -> dict[str, str]:
+        return {
+            "AI_INDEX_WAREHOUSE": str(self.warehouse),
+            "AI_INDEX_RELEASES_DIR": str(self.releases),
+            "AI_INDEX_DATA_DIR": str(self.data_dir),
+            "DAGSTER_HOME": str(self.dagster_home),
+        }
+
+    def edition_file(self, edition: int, relative: str) -> Path:
+        return self.releases / str(edition) / f"PUBLIC DATA_ {edition} AI INDEX REPORT" / relative
+
+    def query(self, sql: str, params: list | None = None) -> list[tuple]:
+        with duckdb.connect(str(self.warehouse)) as con:
+            return con.execute(sql, params or []).fetchall()
+
+    def mart_checksums(self) -> dict[str, str]:
+        """sha256 of each mart's rows, sorted: equal checksums mean exactly the same rows."""
+        with duckdb.connect(str(self.warehouse)) as con:
+            tables = [r[0] for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+            ).fetchall()]  # fmt: skip
+            sums = {}
+            for table in tables:
+                rows = con.execute(f'select * from marts."{table}"').fetchall()  # noqa: S608 - test helper
+                text = "\n".join(sorted(repr(r) for r in rows))
+                sums[table] = hashlib.sha256(text.encode()).hexdigest()
+            return sums
+
+    def raw_file_hashes(self) -> dict[str, str]:
+        return {
+            str(p.relative_to(self.releases)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(self.releases.rglob("*"))
+            if p.is_file()
+        }
+
+
+def make_workspace(root: Path, warehouse_from: Path | None = None) -> Workspace:
+    ws = Workspace(root)
+    shutil.copytree(RELEASES, ws.releases)
+    ws.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    if warehouse_from is not None:
+        shutil.copy2(warehouse_from, ws.warehouse)
+    return ws
+
+
+@contextmanager
+def environment(env: dict[str, str]) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def run_cli(ws: Workspace, *args: str, capsys=None) -> tuple[int, str]:
+    """Run `ai-index ARGS` in-process against the workspace; return (exit code, output)."""
+    from orchestration.cli import main
+
+    with environment(ws.env()):
+        code = main(list(args))
+    out = ""
+    if capsys is not None:
+        captured = capsys.readouterr()
+        out = captured.out + captured.err
+    return code, out
+
+
+def replace_in_file(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
