@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
+# The venv's tools (dbt, dagster) for every recipe, whether or not the venv is activated.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: install run test lint ui bench validate clean
 

@@ -187,7 +187,7 @@ def _parse_file(
     frame["data_year"] = pd.to_numeric(
         frame["year_as_written"].where(frame["year_as_written"].str.fullmatch(_YEAR.pattern)), errors="coerce"
     ).astype("Int64")
-    _attach_provenance(frame, provenance, bundle, where)
+    _attach_provenance(frame, provenance, bundle)
     return frame, inventory, record
 
 
@@ -223,26 +223,20 @@ def _read_provenance(bundle: Bundle) -> dict | None:
     return found
 
 
-def _attach_provenance(frame: pd.DataFrame, provenance: dict | None, bundle: Bundle, where: str) -> None:
+def _attach_provenance(frame: pd.DataFrame, provenance: dict | None, bundle: Bundle) -> None:
+    """Grade and sources per value; a value without provenance keeps NULLs and fails `value_has_provenance`."""
     if provenance is None:
         frame["reliability"] = bundle.manifest.default_reliability
         frame["provenance_source"] = None
         frame["provenance_note"] = None
         return
-    keys = list(zip(frame["source_file"], frame["row_number"], frame["metric"], strict=True))
-    missing = [k for k in keys if k not in provenance]
-    if missing:
-        file, row, metric = missing[0]
-        raise EditionRejected(
-            bundle.edition,
-            [
-                f"{where}, row {row}: no provenance for metric {metric!r} in {bundle.manifest.provenance} "
-                f"({len(missing)} row(s) without provenance)"
-            ],
-        )
-    frame["reliability"] = [provenance[k][0] for k in keys]
-    frame["provenance_source"] = [provenance[k][1] for k in keys]
-    frame["provenance_note"] = [provenance[k][2] or None for k in keys]
+    found = [
+        provenance.get(key, (None, None, None))
+        for key in zip(frame["source_file"], frame["row_number"], frame["metric"], strict=True)
+    ]
+    frame["reliability"] = [f[0] for f in found]
+    frame["provenance_source"] = [f[1] for f in found]
+    frame["provenance_note"] = [f[2] or None for f in found]
 
 
 def load_edition(bundle: Bundle) -> LoadedEdition:

@@ -19,7 +19,9 @@ def test_ranks_match_an_independent_rank_of_the_reference_countries(built):
     with REFERENCE.open(newline="", encoding="utf-8") as f:
         for r in csv.DictReader(f):
             if r["geo_kind"] == "country":
-                groups[(r["metric"], int(r["edition"]), int(r["data_year"]))].append((r["geo"], float(r["value"])))
+                groups[(r["metric"], int(r["edition"]), int(r["data_year"]))].append(
+                    (r["geo"], float(r["value"]))
+                )
     mart = {
         (m, e, y, code): rank
         for m, e, y, code, rank in built.query(

@@ -28,12 +28,22 @@ from orchestration.resources import WarehouseResource
 from orchestration.settings import DBT_PROJECT_DIR
 
 
+def dbt_executable() -> str:
+    """The dbt of this interpreter's environment, whether or not the venv is on PATH."""
+    executable = Path(sys.executable).parent / "dbt"
+    return str(executable) if executable.exists() else "dbt"
+
+
 @cache
 def dbt_project() -> DbtProject:
     project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-    project.prepare_if_dev()
-    if not project.manifest_path.exists():  # a fresh clone outside `dagster dev`: parse once
-        project.preparer.prepare(project)
+    if project.preparer.using_dagster_dev() or not project.manifest_path.exists():
+        # `dagster dev` re-parses on every reload; a fresh clone parses once. (The stock preparer looks
+        # for `dbt` on PATH, which a venv that is not activated does not have.)
+        resource = DbtCliResource(
+            project_dir=project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable()
+        )
+        resource.cli(["parse", "--quiet"], target_path=project.target_path).wait()
     return project
 
 
@@ -87,9 +97,6 @@ def build_dbt_assets() -> dg.AssetsDefinition:
 
 
 def dbt_resource() -> DbtCliResource:
-    # The dbt of this interpreter's environment, whether or not the venv is on PATH.
-    executable = Path(sys.executable).parent / "dbt"
     return DbtCliResource(
-        project_dir=dbt_project(), profiles_dir=str(DBT_PROJECT_DIR),
-        dbt_executable=str(executable) if executable.exists() else "dbt",
-    )  # fmt: skip
+        project_dir=dbt_project(), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable()
+    )

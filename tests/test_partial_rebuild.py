@@ -1,0 +1,51 @@
+"""Building one edition changes only that edition (issue 2, acceptance 4)."""
+
+from __future__ import annotations
+
+from tests.helpers import Workspace, replace_in_file, run_cli
+
+
+def _loaded_at(ws: Workspace) -> dict[int, object]:
+    return dict(ws.query("select edition, loaded_at from raw.editions"))
+
+
+def _rows_by_edition(ws: Workspace) -> dict[int, list[tuple]]:
+    rows: dict[int, list[tuple]] = {}
+    for row in ws.query("select * exclude (loaded_at) from marts.fct_indicator_values order by all"):
+        rows.setdefault(row[2], []).append(row)
+    return rows
+
+
+def test_build_edition_2025_reloads_only_2025(workspace: Workspace):
+    before, rows_before = _loaded_at(workspace), _rows_by_edition(workspace)
+    code, _ = run_cli(workspace, "build", "--edition", "2025", "--force")
+    assert code == 0
+    after, rows_after = _loaded_at(workspace), _rows_by_edition(workspace)
+    assert after[2025] > before[2025]
+    assert {e: t for e, t in after.items() if e != 2025} == {e: t for e, t in before.items() if e != 2025}
+    assert rows_after == rows_before  # same bundle: same values, ranks and latest flags
+    marts_loaded_at = dict(
+        workspace.query("select edition, max(loaded_at) from marts.fct_indicator_values group by 1")
+    )
+    assert marts_loaded_at == after
+
+
+def test_a_changed_value_reaches_the_marts_and_only_its_edition_is_reloaded(workspace: Workspace):
+    before = _loaded_at(workspace)
+    path = workspace.edition_file(2025, "1. Research and Development/Data/fig_1.2.4.csv")
+    replace_in_file(path, "Luxembourg,15.31", "Luxembourg,15.32")
+    code, _ = run_cli(workspace, "build")  # no --edition: the unchanged editions are skipped
+    assert code == 0
+    after = _loaded_at(workspace)
+    assert [e for e in after if after[e] != before[e]] == [2025]
+    assert workspace.query(
+        "select value, rank_in_year from marts.fct_indicator_values where metric = 'granted_ai_patents_per_100k' "
+        "and edition = 2025 and geo_code = 'LUX'"
+    ) == [(15.32, 2)]
+
+
+def test_an_unchanged_warehouse_is_not_rebuilt(workspace: Workspace, capsys):
+    before = _loaded_at(workspace)
+    code, out = run_cli(workspace, "build", capsys=capsys)
+    assert code == 0 and "up to date" in out
+    assert _loaded_at(workspace) == before
