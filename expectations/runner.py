@@ -122,6 +122,12 @@ def _batch_definition(context, suite_name: str):
         return asset.add_batch_definition_whole_dataframe("whole_frame")
 
 
+def _shown(value: object) -> str:
+    if value is None or value != value or value == "":  # None, NaN or an empty cell
+        return "(blank)"
+    return repr(value)
+
+
 def _example(suite: str, row: dict, column_field: str, prefix: str) -> str:
     if suite == suites.FILE_COLUMNS:
         return f"{prefix}{row.get('source_file')}, row 0 (header), column {row.get('column_name')!r}: {row.get('status')}"
@@ -141,8 +147,8 @@ def _example(suite: str, row: dict, column_field: str, prefix: str) -> str:
     where = f", column {column!r}" if isinstance(column, str) else ""
     return (
         f"{prefix}{row.get('source_file')}, row {row.get('row_number')}{where}: {row.get('metric')} "
-        f"place {row.get('place_as_written')!r}, year {row.get('year_as_written')!r}, "
-        f"value {row.get('value_as_written')!r}"
+        f"place {_shown(row.get('place_as_written'))}, year {_shown(row.get('year_as_written'))}, "
+        f"value {_shown(row.get('value_as_written'))}"
     )
 
 

@@ -106,7 +106,7 @@ def validate(editions: Sequence[int] | None) -> int:
 
 MARTS = (
     "fct_indicator_values", "fct_talent_migration", "fct_ai_patents", "fct_private_investment",
-    "dim_geography", "dim_edition", "mart_country_profile",
+    "dim_geography", "dim_edition", "mart_country_profile", "mart_release_revisions",
 )  # fmt: skip
 
 

@@ -34,12 +34,23 @@ def dbt_executable() -> str:
     return str(executable) if executable.exists() else "dbt"
 
 
+def _manifest_is_stale(project: DbtProject) -> bool:
+    if not project.manifest_path.exists():
+        return True
+    built = project.manifest_path.stat().st_mtime
+    sources = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+    for folder in ("models", "macros", "seeds", "tests"):
+        sources += (DBT_PROJECT_DIR / folder).rglob("*")
+    return any(p.is_file() and p.stat().st_mtime > built for p in sources)
+
+
 @cache
 def dbt_project() -> DbtProject:
     project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-    if project.preparer.using_dagster_dev() or not project.manifest_path.exists():
-        # `dagster dev` re-parses on every reload; a fresh clone parses once. (The stock preparer looks
-        # for `dbt` on PATH, which a venv that is not activated does not have.)
+    if project.preparer.using_dagster_dev() or _manifest_is_stale(project):
+        # The asset graph comes from the manifest: re-parse when a model changed since it was written
+        # (a fresh clone, an edited model), and on every `dagster dev` reload. The stock preparer looks
+        # for `dbt` on PATH, which a venv that is not activated does not have.
         resource = DbtCliResource(
             project_dir=project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable()
         )

@@ -1,0 +1,324 @@
+"""Great Expectations release checks (issue 3): every edition consistent in itself and with earlier ones."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+
+from orchestration.bundle import discover_editions
+from orchestration.release_gate import validate_releases
+from orchestration.settings import Settings
+from tests.helpers import Workspace, make_workspace, replace_in_file, run_cli
+
+BY_COUNTRY = "4. Economy/Data/fig_4.3.8.csv"  # 2025, investment by country 2024 (World 2024 is 150.8)
+BY_REGION = "4. Economy/Data/fig_4.3.10.csv"  # 2025, Year, Geographic Area, investment (Europe 2024)
+PER_100K = "1. Research and Development/Data/fig_1.2.4.csv"
+SELECT_AREAS = "1. Research and Development/Data/fig_1.2.3.csv"
+
+
+def _settings(ws: Workspace) -> Settings:
+    return Settings(ws.releases, ws.warehouse, ws.data_dir)
+
+
+def _validate(ws: Workspace) -> dict:
+    return {r.edition: r for r in validate_releases(discover_editions(ws.releases), _settings(ws))}
+
+
+def _failures(report, severity: str) -> dict[str, object]:
+    return {
+        o.check: o
+        for s in report.checks.suites
+        for o in s.outcomes
+        if not o.success and o.severity == severity
+    }
+
+
+@pytest.fixture
+def sample(tmp_path) -> Workspace:
+    return make_workspace(tmp_path / "ws")
+
+
+def test_the_sample_editions_pass_with_only_the_warnings_of_real_restatements(sample):
+    reports = _validate(sample)
+    assert sorted(reports) == [2022, 2023, 2024, 2025, 2026]
+    assert all(r.ok for r in reports.values()), {e: r.problems for e, r in reports.items() if not r.ok}
+    assert {e: _failures(r, "error") for e, r in reports.items()} == {e: {} for e in reports}
+    warnings = {(e, name) for e, r in reports.items() for name in _failures(r, "warning")}
+    assert warnings == {
+        (2023, "revision_within_warning_tolerance"),  # world 2021: 93.54 -> 125.4 (+34%)
+        (2025, "revision_within_warning_tolerance"),  # world 2023: 96.0 -> 104.3 (+8.6%)
+        (2023, "places_still_reported"),  # 2022's Germany is not in the 2023 transcription
+        (2024, "places_still_reported"),
+        (2025, "places_still_reported"),  # incl. the patent regions of the CSET-based 2024 edition
+        (2026, "places_still_reported"),
+    }
+    world_2021 = _failures(reports[2023], "warning")["revision_within_warning_tolerance"]
+    assert (
+        world_2021.unexpected_count == 1
+        and "WLD 2021" in world_2021.examples[0]
+        and "125.4" in world_2021.examples[0]
+    )
+    world_2023 = _failures(reports[2025], "warning")["revision_within_warning_tolerance"]
+    assert (
+        world_2023.unexpected_count == 1
+        and "WLD 2023" in world_2023.examples[0]
+        and "96.0" in world_2023.examples[0]
+    )
+    # World patents 2010, 3,833 -> 3,866 (+0.9%), is within tolerance: no warning for 2026.
+    assert "revision_within_warning_tolerance" not in _failures(reports[2026], "warning")
+
+
+def _append_row(ws: Workspace, edition: int, relative: str, line: str, metric: str, row: int) -> None:
+    path = ws.edition_file(edition, relative)
+    path.write_text(path.read_text(encoding="utf-8") + line + "\n", encoding="utf-8")
+    provenance = ws.releases / str(edition) / "PROVENANCE.csv"
+    provenance.write_text(
+        provenance.read_text(encoding="utf-8") + f"{relative},{row},{metric},B,test,,\n", encoding="utf-8"
+    )
+
+
+def _add_column(path, name: str) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    rows = [f"{lines[0]},{name}"] + [f"{line},{n}" for n, line in enumerate(lines[1:], start=1)]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
+# expectation -> (corruption of the 2025 copy, text the failure must show)
+CORRUPTIONS = {
+    "columns_as_declared": (
+        lambda ws: _add_column(ws.edition_file(2025, BY_COUNTRY), "Rank"),
+        [BY_COUNTRY, "column 'Rank': undeclared"],
+    ),
+    "keys_not_null": (
+        lambda ws: replace_in_file(ws.edition_file(2025, BY_COUNTRY), "\nChina,", "\n,"),
+        [BY_COUNTRY, "row 2", "place (blank)"],
+    ),
+    "value_is_number": (
+        lambda ws: replace_in_file(ws.edition_file(2025, BY_COUNTRY), "China,9.29", "China,n/a"),
+        [BY_COUNTRY, "row 2", "value 'n/a'"],
+    ),
+    "data_year_is_year": (
+        lambda ws: replace_in_file(ws.edition_file(2025, BY_REGION), "2024,Europe", "20x4,Europe"),
+        [BY_REGION, "row 1", "column 'Year'", "year '20x4'"],
+    ),
+    "unique_metric_year_place": (
+        lambda ws: _append_row(ws, 2025, BY_COUNTRY, "China,9.29", "private_investment_usd_bn", 13),
+        [BY_COUNTRY, "row 2", "row 13", "place 'China'"],
+    ),
+    "known_place": (
+        lambda ws: replace_in_file(ws.edition_file(2025, PER_100K), "Luxembourg,", "Atlantis,"),
+        [PER_100K, "row 2", "place 'Atlantis'"],
+    ),
+    "aggregates_not_labelled_as_countries": (
+        lambda ws: replace_in_file(ws.edition_file(2025, BY_COUNTRY), "Germany,", "East Asia and Pacific,"),
+        [BY_COUNTRY, "place 'East Asia and Pacific'"],
+    ),
+    "value_in_physical_range": (
+        lambda ws: replace_in_file(ws.edition_file(2025, PER_100K), "Luxembourg,15.31", "Luxembourg,150.31"),
+        [PER_100K, "row 2", "value '150.31'"],
+    ),
+    "data_year_in_window": (
+        lambda ws: replace_in_file(ws.edition_file(2025, BY_REGION), "2024,Europe", "2025,Europe"),
+        [BY_REGION, "row 1", "year '2025'"],
+    ),
+    "shares_sum_at_most_100": (
+        lambda ws: replace_in_file(ws.edition_file(2025, SELECT_AREAS), "China,69.70%", "China,79.70%"),
+        [SELECT_AREAS, "place 'China'", "value '79.70%'"],
+    ),
+    "country_not_above_world": (
+        lambda ws: replace_in_file(ws.edition_file(2025, BY_COUNTRY), "China,9.29", "China,159.29"),
+        [BY_COUNTRY, "row 2", "value '159.29'"],
+    ),
+    "value_has_provenance": (
+        lambda ws: replace_in_file(
+            ws.releases / "2025" / "PROVENANCE.csv",
+            "4. Economy/Data/fig_4.3.8.csv,3,",
+            "4. Economy/Data/fig_4.3.8.csv,99,",
+        ),
+        [BY_COUNTRY, "row 3"],
+    ),
+}
+
+
+def test_every_within_edition_expectation_has_a_corruption_test():
+    from expectations.config import load_config
+
+    assert set(CORRUPTIONS) == set(load_config().severities["file_columns"]) | set(
+        load_config().severities["edition_values"]
+    )
+
+
+@pytest.mark.parametrize("expectation", sorted(CORRUPTIONS))
+def test_a_corrupted_copy_fails_this_expectation_alone_and_names_the_rows(sample, expectation):
+    corrupt, shown = CORRUPTIONS[expectation]
+    corrupt(sample)
+    report = _validate(sample)[2025]
+    assert not report.ok
+    failures = _failures(report, "error")
+    assert set(failures) == {expectation}
+    message = "\n".join(report.problems)
+    assert expectation in message
+    for text in shown:
+        assert text in message, (text, message)
+
+
+def _restate_world_2025(ws: Workspace, methodology_break: bool) -> None:
+    """A 2027 edition: a copy of 2026 that restates world private investment 2025 from 344.7 to 600."""
+    import shutil
+
+    shutil.copytree(ws.releases / "2026", ws.releases / "2027")
+    manifest = ws.releases / "2027" / "manifest.yml"
+    replace_in_file(manifest, "edition: 2026", "edition: 2027")
+    if methodology_break:
+        replace_in_file(
+            manifest,
+            "\n  private_investment_usd_bn: {methodology_break: false}",
+            '\n  private_investment_usd_bn: {methodology_break: true, reason: "Quid changed its company universe"}',
+        )
+    # The copy keeps the 2026 bundle folder, which its manifest names.
+    world = ws.releases / "2027" / "PUBLIC DATA_ 2026 AI INDEX REPORT" / "4. Economy/Data/fig_4.2.2.csv"
+    replace_in_file(world, "344.7", "600")
+
+
+def test_a_restatement_beyond_tolerance_fails_the_cross_edition_suite(sample):
+    _restate_world_2025(sample, methodology_break=False)
+    report = _validate(sample)[2027]
+    assert not report.ok
+    assert set(_failures(report, "error")) == {"revision_within_error_tolerance"}
+    assert "WLD 2025: edition 2026 published 344.7, this edition 600.0" in "\n".join(report.problems)
+
+
+def test_the_same_restatement_with_a_declared_break_passes_and_is_flagged(workspace: Workspace, capsys):
+    _restate_world_2025(workspace, methodology_break=True)
+    report = _validate(workspace)[2027]
+    assert report.ok and _failures(report, "error") == {}
+    code, out = run_cli(workspace, "build", capsys=capsys)
+    assert code == 0, out
+    assert workspace.query(
+        "select edition_from, value_from, value_to, is_methodology_break, revision_status from marts.mart_release_revisions "
+        "where metric = 'private_investment_usd_bn' and geo_code = 'WLD' and data_year = 2025"
+    ) == [(2026, 344.7, 600.0, True, "methodology_break")]
+
+
+def test_the_revisions_mart_holds_the_real_restatements(built):
+    rows = built.query(
+        "select metric, geo_code, data_year, edition_from, edition_to, value_from, value_to, round(abs_change, 6), "
+        "round(pct_change, 3), is_methodology_break, within_tolerance, revision_status "
+        "from marts.mart_release_revisions order by metric, geo_code, data_year, edition_to"
+    )
+    assert rows == [
+        (
+            "granted_ai_patents_count",
+            "WLD",
+            2010,
+            2025,
+            2026,
+            3833.0,
+            3866.0,
+            33.0,
+            0.861,
+            False,
+            True,
+            "within_tolerance",
+        ),
+        (
+            "granted_ai_patents_share_of_world_pct",
+            "USA",
+            2015,
+            2025,
+            2026,
+            42.8,
+            42.8,
+            0.0,
+            0.0,
+            False,
+            True,
+            "unchanged",
+        ),
+        (
+            "net_ai_talent_migration_per_10k",
+            "KOR",
+            2023,
+            2024,
+            2025,
+            -0.3,
+            -0.3,
+            0.0,
+            0.0,
+            False,
+            True,
+            "unchanged",
+        ),
+        (
+            "private_investment_usd_bn",
+            "WLD",
+            2021,
+            2022,
+            2023,
+            93.54,
+            125.4,
+            31.86,
+            34.06,
+            False,
+            False,
+            "restated",
+        ),
+        (
+            "private_investment_usd_bn",
+            "WLD",
+            2023,
+            2024,
+            2025,
+            96.0,
+            104.3,
+            8.3,
+            8.646,
+            False,
+            False,
+            "restated",
+        ),
+    ]
+
+
+def test_a_blocking_failure_shows_on_the_asset_check_and_stops_the_dbt_assets(workspace: Workspace):
+    from orchestration.definitions import BUILD_JOB, build_definitions
+    from orchestration.runs import register_editions
+    from tests.helpers import environment
+
+    replace_in_file(workspace.edition_file(2025, PER_100K), "Luxembourg,", "Atlantis,")
+    marts_before = workspace.mart_checksums()
+    instance = dg.DagsterInstance.ephemeral()
+    register_editions(instance, [2022, 2023, 2024, 2025, 2026])
+    with environment(workspace.env()):
+        result = (
+            build_definitions(_settings(workspace))
+            .resolve_job_def(BUILD_JOB)
+            .execute_in_process(instance=instance, partition_key="2025", raise_on_error=False)
+        )
+    assert not result.success
+    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    failed = evaluations["edition_values"]
+    assert failed.asset_key == dg.AssetKey(["raw", "indicator_values"])
+    assert not failed.passed and failed.severity == dg.AssetCheckSeverity.ERROR
+    assert failed.metadata["failing_expectations"].value == ["known_place"]
+    assert "Atlantis" in failed.metadata["unexpected_rows"].value
+    materialized = {e.asset_key.path[0] for e in result.get_asset_materialization_events()}
+    assert materialized == set()  # neither raw nor any dbt asset
+    assert "ai_index_dbt" not in {e.step_key for e in result.all_events if e.event_type_value == "STEP_START"}
+    assert workspace.mart_checksums() == marts_before
+
+
+def test_data_docs_are_built_and_the_asset_check_links_to_them(built):
+    index = built.data_dir / "docs" / "ge" / "index.html"
+    assert index.is_file() and "edition_values" in index.read_text(encoding="utf-8")
+    instance = dg.DagsterInstance.from_config(str(built.dagster_home))
+    record = instance.event_log_storage.get_latest_asset_check_execution_by_key(
+        [dg.AssetCheckKey(dg.AssetKey(["raw", "indicator_values"]), "edition_values")]
+    )
+    evaluation = next(iter(record.values())).event.dagster_event.event_specific_data
+    assert evaluation.metadata["data_docs_index"].value == str(index)
+    page = evaluation.metadata["data_docs_2025"].value
+    assert page.startswith("file://") and (built.data_dir / "docs" / "ge").as_posix() in page
+    from pathlib import Path
+
+    assert Path(page.removeprefix("file://")).is_file()
