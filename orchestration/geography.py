@@ -47,7 +47,7 @@ def gazetteer() -> Gazetteer:
     aliases: dict[tuple[str, str], str] = {}
     with (SEEDS_DIR / "geo_aliases.csv").open(newline="", encoding="utf-8") as f:
         for r in csv.DictReader(f):
-            key = (r["grouping"], normalise_label(r["alias"]))
+            key = (r["geo_grouping"], normalise_label(r["alias"]))
             if key in aliases and aliases[key] != r["geo_code"]:
                 raise ValueError(f"geo_aliases.csv: alias {r['alias']!r} maps to two codes")
             aliases[key] = r["geo_code"]

@@ -15,8 +15,8 @@ pivoted as (
         edition,
         data_year,
         geo_code,
-        any_value(geo_name) as geo_name,
-        any_value(geo_kind) as geo_kind,
+        max(geo_name) as geo_name,
+        max(geo_kind) as geo_kind,
         {{ pivot_metrics(metrics) }},
         max(reliability) as reliability,
         bool_or(is_synthetic) as is_synthetic

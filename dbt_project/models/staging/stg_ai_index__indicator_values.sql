@@ -22,7 +22,7 @@ renamed as (
         cast(data_year as integer) as data_year,
         value_column,
         value_as_written,
-        cast(value as double) as value,
+        cast(value as double precision) as value,
         unit,
         reliability,
         provenance_source,

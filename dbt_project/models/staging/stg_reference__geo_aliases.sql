@@ -8,7 +8,7 @@ with source as (
 renamed as (
 
     select
-        coalesce(grouping, '') as geo_grouping,
+        coalesce(geo_grouping, '') as geo_grouping,
         alias,
         lower(trim(regexp_replace(alias, '\s+', ' ', 'g'))) as alias_key,
         geo_code
