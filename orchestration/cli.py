@@ -1,8 +1,10 @@
 """`ai-index`: build and check the warehouse from the command line.
 
-    ai-index build [--edition YEAR ...] [--force] [--full-refresh]
+    ai-index build [--edition YEAR ...] [--force] [--full-refresh] [--target duckdb|postgres]
     ai-index validate [--edition YEAR ...]
     ai-index status
+    ai-index profile ISO3
+    ai-index claims FILE.yml
 
 `build` materializes the selected edition partitions in-process through Dagster (the same assets the
 UI shows), skipping editions whose bundle and checks are unchanged since they were loaded.
@@ -142,6 +144,65 @@ def status() -> int:
     return 0
 
 
+def profile(code: str) -> int:
+    from orchestration.geography import gazetteer
+    from orchestration.locking import warehouse_lock
+    from orchestration.reports import build_profile
+
+    settings = get_settings()
+    geo = gazetteer().geographies.get(code.upper()) or gazetteer().resolve("", code)
+    if geo is None or geo.geo_kind != "country":
+        _print(f"ai-index profile: {code!r} is not a known country (ISO 3166-1 alpha-3, e.g. KOR)")
+        return 2
+    with warehouse_lock(settings.lock_path, notify=_print):
+        text, path = build_profile(settings.warehouse_path, settings.reports_dir, geo.geo_code)
+    _print(text)
+    _print(f"\nreport: {path}\noverview: {settings.reports_dir / 'index.html'}")
+    return 0
+
+
+def claims(file: str) -> int:
+    from orchestration.claims import ClaimsError, check_claims, read_claims
+    from orchestration.locking import warehouse_lock
+
+    settings = get_settings()
+    try:
+        statement, items = read_claims(Path(file))
+    except ClaimsError as exc:
+        _print(f"ai-index claims: error: {exc}")
+        return 2
+    with warehouse_lock(settings.lock_path, notify=_print):
+        results = check_claims(settings.warehouse_path, items)
+    if statement:
+        _print(f"statement: {statement}")
+    for r in results:
+        _print(
+            f"{'PASS' if r.passed else 'FAIL'}  {r.claim.describe()}: claimed {r.expected}, warehouse {r.found}"
+        )
+    failed = sum(not r.passed for r in results)
+    _print(f"{len(results) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def publish_postgres() -> int:
+    import os
+
+    from orchestration.postgres import publish_to_postgres
+
+    dsn = os.environ.get("AI_INDEX_PG_DSN")
+    if not dsn:
+        _print(
+            "ai-index build --target postgres: set AI_INDEX_PG_DSN (postgresql://user:pass@127.0.0.1:5432/ai_index)"
+        )
+        return 2
+    settings = get_settings()
+    publish_to_postgres(
+        settings.warehouse_path, dsn, readonly_role=os.environ.get("AI_INDEX_PG_READONLY_ROLE"), log=_print
+    )
+    _print("marts published to PostgreSQL")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="ai-index", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -153,16 +214,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_build.add_argument(
         "--full-refresh", action="store_true", help="rebuild incremental dbt models from scratch"
     )
+    p_build.add_argument(
+        "--target", choices=["duckdb", "postgres"], default="duckdb",
+        help="postgres: after the DuckDB build, build the same marts in PostgreSQL (AI_INDEX_PG_DSN) with dbt-postgres",
+    )  # fmt: skip
     p_validate = commands.add_parser("validate", help="run the release checks without loading anything")
     p_validate.add_argument("--edition", type=int, action="append")
     commands.add_parser("status", help="loaded editions and mart row counts")
+    p_profile = commands.add_parser(
+        "profile", help="a country's values, ranks and revisions; writes data/reports/"
+    )
+    p_profile.add_argument("iso3")
+    p_claims = commands.add_parser("claims", help="check published statements (YAML) against the warehouse")
+    p_claims.add_argument("file")
     args = parser.parse_args(argv)
     if args.command == "build":
-        return build(args.edition, force=args.force, full_refresh=args.full_refresh)
+        code = build(args.edition, force=args.force, full_refresh=args.full_refresh)
+        return publish_postgres() if code == 0 and args.target == "postgres" else code
     if args.command == "validate":
         return validate(args.edition)
     if args.command == "status":
         return status()
+    if args.command == "profile":
+        return profile(args.iso3)
+    if args.command == "claims":
+        return claims(args.file)
     parser.error(f"unknown command {args.command}")
     return 2
 

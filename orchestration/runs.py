@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import dagster as dg
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
+from orchestration.jobs import BUILD_JOB
 from orchestration.partitions import edition_partitions
 from orchestration.settings import Settings, dagster_home
 
@@ -88,8 +89,6 @@ class BuildOutcome:
 
 
 def _execute(defs: dg.Definitions, instance, start: str, end: str, tags: dict[str, str]) -> RunRecord:
-    from orchestration.definitions import BUILD_JOB
-
     job = defs.resolve_job_def(BUILD_JOB)
     result = job.execute_in_process(
         instance=instance,

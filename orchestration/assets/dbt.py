@@ -23,6 +23,7 @@ from dagster_dbt import (
 )
 
 from orchestration.locking import warehouse_lock
+from orchestration.mart_metadata import mart_metadata
 from orchestration.partitions import edition_partitions
 from orchestration.resources import WarehouseResource
 from orchestration.settings import DBT_PROJECT_DIR
@@ -102,9 +103,32 @@ def build_dbt_assets() -> dg.AssetsDefinition:
                 context=context,
                 target_path=project.target_path / "dagster",
             )
-            yield from invocation.stream()
+            events = []
+            try:
+                events.extend(invocation.stream())
+            finally:
+                # If event handling fails mid-stream, dbt must not outlive the step holding the DuckDB file.
+                if invocation.process.poll() is None:
+                    invocation.process.terminate()
+                    invocation.process.wait(timeout=60)
+                # dbt has released the DuckDB file: add row counts, previews and charts to the marts.
+                yield from _with_mart_metadata(context, events, settings.warehouse_path)
 
     return ai_index_dbt
+
+
+def _with_mart_metadata(context: AssetExecutionContext, events: list, warehouse_path: Path):
+    marts = {}
+    for event in events:
+        if isinstance(event, dg.Output):
+            key = context.asset_key_for_output(event.output_name)
+            if key.path[0] == "marts":
+                marts[event.output_name] = key.path[-1]
+    metadata = mart_metadata(warehouse_path, sorted(set(marts.values()))) if marts else {}
+    for event in events:
+        if isinstance(event, dg.Output) and marts.get(event.output_name) in metadata:
+            event = event.with_metadata({**event.metadata, **metadata[marts[event.output_name]]})
+        yield event
 
 
 def dbt_resource() -> DbtCliResource:

@@ -1,0 +1,72 @@
+"""Exports layer: the marts as Parquet and CSV for BI tools, and the dbt docs site, after every build."""
+
+import hashlib
+import shutil
+
+import dagster as dg
+from dagster import AssetExecutionContext
+from dagster_dbt import DbtCliResource
+
+from orchestration.assets.dbt import dbt_project
+from orchestration.exports import export_marts
+from orchestration.locking import warehouse_lock
+from orchestration.partitions import edition_partitions
+from orchestration.resources import WarehouseResource
+from orchestration.settings import Settings
+
+DOCS_FILES = ("index.html", "manifest.json", "catalog.json")
+
+
+def generate_dbt_docs(dbt: DbtCliResource, settings: Settings, log) -> str:
+    """`dbt docs generate` into data/docs/dbt/; skipped when the models have not changed since the last
+    generation (the catalog describes table structures, which only a model change alters)."""
+    project = dbt_project()
+    manifest = project.project_dir / project.manifest_path
+    source_sha = hashlib.sha256(manifest.read_bytes()).hexdigest()
+    docs_dir = settings.data_dir / "docs" / "dbt"
+    stamp = docs_dir / ".manifest_sha256"
+    if (
+        stamp.exists()
+        and stamp.read_text() == source_sha
+        and all((docs_dir / f).exists() for f in DOCS_FILES)
+    ):
+        return "unchanged"
+    target = project.target_path / "docs"
+    dbt.cli(["docs", "generate"], target_path=target, raise_on_error=True).wait()
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    for name in DOCS_FILES:
+        shutil.copy2(project.project_dir / target / name, docs_dir / name)
+    stamp.write_text(source_sha)
+    log(f"dbt docs generated in {docs_dir}")
+    return "generated"
+
+
+def build_exports_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=["exports", "marts"],
+        deps=mart_keys,
+        partitions_def=edition_partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        group_name="exports",
+        kinds={"parquet", "csv"},
+        pool="ai_index_warehouse",
+        description="Every mart as Parquet and CSV under data/exports/ (latest and per edition), with a README of "
+        "columns from the dbt docs; the dbt docs site under data/docs/dbt/.",
+    )
+    def mart_exports(context: AssetExecutionContext, warehouse: WarehouseResource, dbt: DbtCliResource):
+        settings = warehouse.settings
+        with warehouse_lock(settings.lock_path, notify=context.log.info):
+            docs = generate_dbt_docs(dbt, settings, context.log.info)
+            written = export_marts(settings.warehouse_path, settings.exports_dir, dbt_project().manifest_path)
+        latest = {k.removeprefix("latest/"): v for k, v in written.items() if k.startswith("latest/")}
+        return dg.MaterializeResult(
+            metadata={
+                "exports_dir": dg.MetadataValue.path(str(settings.exports_dir)),
+                "latest_rows": dg.MetadataValue.json(latest),
+                "files": len(written) * 2,
+                "dbt_docs": dg.MetadataValue.path(str(settings.data_dir / "docs" / "dbt" / "index.html")),
+                "dbt_docs_status": docs,
+            }
+        )
+
+    return mart_exports

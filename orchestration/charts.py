@@ -1,0 +1,70 @@
+"""Charts of the subject marts, as PNG: the Dagster UI (markdown metadata) and the HTML reports use them.
+
+Two views answer the analysts' questions: the top countries of the latest year, and one country's
+series as each edition published it (so a restatement shows as two lines that disagree).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display: render to memory
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+# The headline metric of each subject mart.
+SUBJECT_METRICS = {
+    "talent_migration": "net_ai_talent_migration_per_10k",
+    "ai_patents": "granted_ai_patents_per_100k",
+    "private_investment": "private_investment_usd_bn",
+}
+
+
+def _png(fig) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def top_countries_chart(values: pd.DataFrame, label: str, top: int = 10) -> bytes | None:
+    """Bar chart of the top countries in the latest edition's latest year. `values`: fct rows of one metric."""
+    countries = values[values["geo_kind"] == "country"]
+    if countries.empty:
+        return None
+    edition = countries["edition"].max()
+    latest = countries[countries["edition"] == edition]
+    year = latest["data_year"].max()
+    rows = latest[latest["data_year"] == year].sort_values("value", ascending=False).head(top)
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    ax.barh(rows["geo_name"][::-1], rows["value"][::-1], color="#4c72b0")
+    ax.set_title(f"{label}: top countries, {year} ({edition} edition)", fontsize=10)
+    ax.tick_params(labelsize=8)
+    return _png(fig)
+
+
+def country_series_chart(values: pd.DataFrame, geo_code: str, label: str) -> bytes | None:
+    """One line per edition: the country's values by data year as each edition published them."""
+    rows = values[values["geo_code"] == geo_code].sort_values(["edition", "data_year"])
+    if rows.empty:
+        return None
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    for edition, series in rows.groupby("edition"):
+        ax.plot(series["data_year"], series["value"], marker="o", label=f"{edition} edition")
+    name = rows["geo_name"].iloc[0]
+    ax.set_title(f"{label}: {name} by edition", fontsize=10)
+    ax.set_xlabel("data year", fontsize=8)
+    ax.tick_params(labelsize=8)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.legend(fontsize=7)
+    return _png(fig)
+
+
+def as_markdown_image(png: bytes | None, alt: str) -> str:
+    if png is None:
+        return f"_{alt}: no data_"
+    return f"![{alt}](data:image/png;base64,{base64.b64encode(png).decode()})"

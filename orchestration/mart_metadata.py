@@ -1,0 +1,61 @@
+"""What a data engineer sees on a mart's asset page: row count, a preview, and charts of subject marts."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from orchestration.charts import SUBJECT_METRICS, as_markdown_image, country_series_chart, top_countries_chart
+from orchestration.metrics import metric_registry
+from orchestration.warehouse import connect, ident
+
+PREVIEW_ROWS = 10
+SUBJECT_MARTS = {f"fct_{subject}": metric for subject, metric in SUBJECT_METRICS.items()}
+
+
+def focus_country() -> str:
+    """The country whose series the charts follow (the issue's example: is South Korea losing AI talent?)."""
+    return os.environ.get("AI_INDEX_FOCUS_COUNTRY", "KOR")
+
+
+def mart_metadata(warehouse_path: Path, tables: list[str]) -> dict[str, dict[str, object]]:
+    """Metadata per mart table: `dagster/row_count`, a markdown preview, and charts for subject marts."""
+    found: dict[str, dict[str, object]] = {}
+    with connect(warehouse_path) as con:
+        present = {
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+        }
+        for table in tables:
+            if table not in present:
+                continue
+            relation = f"marts.{ident(table)}"
+            count = con.execute(f"select count(*) from {relation}").fetchone()[0]  # noqa: S608 - quoted identifier
+            preview = con.execute(f"select * from {relation} limit {PREVIEW_ROWS}").df()  # noqa: S608
+            metadata: dict[str, object] = {
+                "dagster/row_count": int(count),
+                "preview": dg.MetadataValue.md(
+                    preview.to_markdown(index=False) if len(preview) else "_empty_"
+                ),
+            }
+            metric = SUBJECT_MARTS.get(table)
+            if metric:
+                values = con.execute(
+                    "select edition, data_year, geo_code, geo_name, geo_kind, value "
+                    "from marts.fct_indicator_values where metric = ?",
+                    [metric],
+                ).df()
+                label = metric_registry()[metric].label
+                geo = focus_country()
+                metadata["chart_top_countries"] = dg.MetadataValue.md(
+                    as_markdown_image(top_countries_chart(values, label), f"{label}: top countries")
+                )
+                metadata[f"chart_{geo}_by_edition"] = dg.MetadataValue.md(
+                    as_markdown_image(country_series_chart(values, geo, label), f"{label}: {geo} by edition")
+                )
+            found[table] = metadata
+    return found

@@ -1,0 +1,66 @@
+"""New-edition sensor: an edition dropped into the releases directory becomes a partition and is built.
+
+Each tick fingerprints the edition directories (manifest, provenance and every listed file). A new
+edition is registered as a dynamic partition and gets a run; a changed bundle gets a new run (the run
+key carries the fingerprint, so an unchanged bundle is never rebuilt twice). A bundle that cannot be
+opened gets a run too: its release gate reports why, on the asset checks, where users look.
+"""
+
+import json
+
+import dagster as dg
+import duckdb
+
+from orchestration.bundle import discover_editions, open_bundle
+from orchestration.errors import BundleError
+from orchestration.jobs import BUILD_JOB
+from orchestration.partitions import edition_partitions
+from orchestration.release_gate import editions_not_current
+from orchestration.resources import WarehouseResource
+
+
+def _fingerprint(edition_dir) -> str:
+    try:
+        return open_bundle(edition_dir).fingerprint()
+    except BundleError as exc:
+        return f"unreadable:{exc}"
+
+
+@dg.sensor(
+    name="edition_release_sensor",
+    job_name=BUILD_JOB,
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Registers editions dropped into the releases directory as partitions and builds them.",
+)
+def edition_release_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
+    settings = warehouse.settings
+    releases = discover_editions(settings.releases_dir)
+    current = {str(edition): _fingerprint(path) for edition, path in releases.items()}
+    known = set(context.instance.get_dynamic_partitions(edition_partitions.name))
+    new_partitions = sorted(key for key in current if key not in known)
+    if context.cursor:
+        seen: dict[str, str] = json.loads(context.cursor)
+        changed = sorted((key for key, fp in current.items() if seen.get(key) != fp), key=int)
+    else:
+        # First tick: build only what the warehouse does not hold yet (e.g. after `make run`, nothing).
+        try:
+            changed = [str(e) for e in editions_not_current(settings, sorted(releases))]
+        except duckdb.IOException:
+            return dg.SkipReason("the warehouse is being written by a build; looking again at the next tick")
+    if not new_partitions and not changed:
+        return dg.SkipReason(f"no new or changed edition under {warehouse.settings.releases_dir}")
+    return dg.SensorResult(
+        run_requests=[
+            dg.RunRequest(
+                run_key=f"edition-{key}-{current[key][:16]}",
+                partition_key=key,
+                tags={"ai_index/trigger": "sensor"},
+            )
+            for key in changed
+        ],
+        dynamic_partitions_requests=[edition_partitions.build_add_request(new_partitions)]
+        if new_partitions
+        else [],
+        cursor=json.dumps(current, sort_keys=True),
+    )

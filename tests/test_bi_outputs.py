@@ -1,0 +1,191 @@
+"""Where users meet the warehouse (issue 4): exports, docs, metadata, sensor, profiles, claims."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration.bundle import discover_editions, open_bundle
+from orchestration.resources import WarehouseResource
+from tests.helpers import PROJECT_ROOT, Workspace, environment, replace_in_file, run_cli
+
+MARTS = [
+    "dim_edition", "dim_geography", "fct_ai_patents", "fct_indicator_values", "fct_private_investment",
+    "fct_talent_migration", "mart_country_profile", "mart_release_revisions",
+]  # fmt: skip
+
+
+def _sorted_rows(con, sql: str) -> list[tuple]:
+    return sorted(con.execute(sql).fetchall(), key=repr)
+
+
+def test_parquet_exports_load_back_with_duckdb_and_match_the_marts(built: Workspace):
+    exports = built.data_dir / "exports"
+    with duckdb.connect(str(built.warehouse), read_only=True) as con:
+        for mart in MARTS:
+            columns = {r[0] for r in con.execute(f"describe marts.{mart}").fetchall()}
+            latest = " where is_latest_edition" if "is_latest_edition" in columns else ""
+            expected = _sorted_rows(con, f"select * from marts.{mart}{latest}")
+            assert (
+                _sorted_rows(con, f"select * from read_parquet('{exports}/latest/{mart}.parquet')")
+                == expected
+            ), mart
+            assert (exports / "latest" / f"{mart}.csv").is_file()
+        for edition in (2022, 2023, 2024, 2025, 2026):
+            expected = _sorted_rows(
+                con, f"select * from marts.fct_indicator_values where edition = {edition}"
+            )
+            loaded = _sorted_rows(
+                con,
+                f"select * from read_parquet('{exports}/editions/{edition}/fct_indicator_values.parquet')",
+            )
+            assert loaded == expected, edition
+
+
+def test_the_exports_readme_documents_columns_from_the_dbt_docs(built: Workspace):
+    readme = (built.data_dir / "exports" / "README.md").read_text(encoding="utf-8")
+    assert "## fct_indicator_values" in readme
+    assert "| `rank_in_year` | INTEGER | RANK() by value descending among countries" in readme
+    assert (built.data_dir / "docs" / "dbt" / "index.html").is_file()
+    catalog = json.loads((built.data_dir / "docs" / "dbt" / "catalog.json").read_text(encoding="utf-8"))
+    assert "model.ai_index.fct_indicator_values" in catalog["nodes"]
+
+
+def _latest_metadata(ws: Workspace, *key: str) -> dict:
+    instance = dg.DagsterInstance.from_config(str(ws.dagster_home))
+    event = instance.get_latest_materialization_event(dg.AssetKey(list(key)))
+    return {k: v.value for k, v in event.asset_materialization.metadata.items()}
+
+
+def test_asset_metadata_shows_row_counts_previews_charts_and_file_hashes(built: Workspace):
+    raw = _latest_metadata(built, "raw", "indicator_values")
+    sha = open_bundle(built.releases / "2025").file_sha256("4. Economy/Data/fig_4.3.8.csv")
+    assert f"| 2025 | 4. Economy/Data/fig_4.3.8.csv | 4.3.8 | 12 | {sha} |" in raw["files"]
+    mart = _latest_metadata(built, "marts", "fct_indicator_values")
+    assert mart["dagster/row_count"] == 289
+    assert mart["preview"].startswith("| metric")
+    for subject in ("fct_talent_migration", "fct_ai_patents", "fct_private_investment"):
+        charts = _latest_metadata(built, "marts", subject)
+        assert (
+            charts["chart_top_countries"].startswith("![")
+            and "data:image/png;base64," in charts["chart_top_countries"]
+        )
+        assert "data:image/png;base64," in charts["chart_KOR_by_edition"]
+
+
+def test_a_new_edition_dropped_in_is_registered_and_built_by_the_sensor(workspace: Workspace):
+    from orchestration.definitions import BUILD_JOB, build_definitions
+    from orchestration.runs import register_editions
+    from orchestration.sensors import edition_release_sensor
+
+    instance = dg.DagsterInstance.ephemeral()
+    register_editions(instance, sorted(discover_editions(workspace.releases)))
+    settings_resource = WarehouseResource(
+        releases_dir=str(workspace.releases),
+        warehouse_path=str(workspace.warehouse),
+        data_dir=str(workspace.data_dir),
+    )
+    seen = {str(e): open_bundle(d).fingerprint() for e, d in discover_editions(workspace.releases).items()}
+    context = dg.build_sensor_context(
+        instance=instance, cursor=json.dumps(seen), resources={"warehouse": settings_resource}
+    )
+    assert isinstance(edition_release_sensor(context), dg.SkipReason)  # nothing new yet
+
+    shutil.copytree(workspace.releases / "2026", workspace.releases / "2027")
+    replace_in_file(workspace.releases / "2027" / "manifest.yml", "edition: 2026", "edition: 2027")
+    result = edition_release_sensor(context)
+    assert [r.partition_key for r in result.run_requests] == ["2027"]
+    assert [list(r.partition_keys) for r in result.dynamic_partitions_requests] == [["2027"]]
+
+    # The run the sensor asked for, for real (the daemon would launch it).
+    register_editions(instance, [2027])
+    with environment(workspace.env()):
+        defs = build_definitions(workspace_settings(workspace))
+        run = defs.resolve_job_def(BUILD_JOB).execute_in_process(instance=instance, partition_key="2027")
+    assert run.success
+    assert workspace.query("select count(*) from marts.fct_indicator_values where edition = 2027") == [(93,)]
+    assert workspace.query("select edition from marts.dim_edition order by edition desc limit 1") == [(2027,)]
+
+
+def workspace_settings(ws: Workspace):
+    from orchestration.settings import Settings
+
+    return Settings(ws.releases, ws.warehouse, ws.data_dir)
+
+
+def test_profile_of_korea_lists_every_value_of_every_edition(built: Workspace, capsys):
+    code, out = run_cli(built, "profile", "KOR", capsys=capsys)
+    assert code == 0
+    expected = built.query(
+        "select subject_area, metric, edition, data_year, value from marts.fct_indicator_values where geo_code = 'KOR'"
+    )
+    assert {row[0] for row in expected} == {"talent_migration", "ai_patents", "private_investment"}
+    assert {row[2] for row in expected} == {2022, 2023, 2024, 2025, 2026}
+    report = (built.data_dir / "reports" / "KOR.html").read_text(encoding="utf-8")
+    for _, metric, edition, year, value in expected:
+        assert f"{year}  edition {edition}: {value:g} " in out, (metric, edition, year, value)
+        assert f"<td>{value:g}</td>" in report or f"<td>{value}</td>" in report, (metric, edition, value)
+    assert "net_ai_talent_migration_per_10k 2023: edition 2024 -0.3 -> edition 2025 -0.3" in out
+    assert report.count("data:image/png;base64,") >= 3
+    assert (built.data_dir / "reports" / "index.html").is_file()
+
+
+def test_profile_of_an_unknown_country_is_an_error(built: Workspace, capsys):
+    code, out = run_cli(built, "profile", "XYZ", capsys=capsys)
+    assert code == 2 and "not a known country" in out
+
+
+def test_the_shipped_headline_claims_pass(built: Workspace, capsys):
+    code, out = run_cli(
+        built, "claims", str(PROJECT_ROOT / "claims" / "ai_index_2025_headlines.yml"), capsys=capsys
+    )
+    assert code == 0, out
+    assert (
+        "PASS  United States private_investment_usd_bn 2024 (edition 2025): claimed 109.1 ± 0.05, warehouse 109.08"
+        in out
+    )
+    assert "4 passed, 0 failed" in out
+
+
+def test_a_wrong_figure_fails_and_shows_the_warehouse_value(built: Workspace, tmp_path: Path, capsys):
+    claims = tmp_path / "wrong.yml"
+    claims.write_text(
+        "claims:\n"
+        "  - {metric: private_investment_usd_bn, place: China, data_year: 2024, edition: 2025, value: 12.4}\n"
+        "  - {metric: private_investment_usd_bn, place: U.K., data_year: 2024, value: 4.5}\n",
+        encoding="utf-8",
+    )
+    code, out = run_cli(built, "claims", str(claims), capsys=capsys)
+    assert code == 1
+    assert (
+        "FAIL  China private_investment_usd_bn 2024 (edition 2025): claimed 12.4 ± 0.05, warehouse 9.29"
+        in out
+    )
+    assert "PASS  U.K. private_investment_usd_bn 2024 (latest edition)" in out
+
+
+@pytest.mark.parametrize(
+    ("claim", "error"),
+    [
+        (
+            "{metric: private_investment_usd_trillions, place: China, data_year: 2024, value: 1}",
+            "unknown metric",
+        ),
+        (
+            "{metric: private_investment_usd_bn, place: Atlantis, data_year: 2024, value: 1}",
+            "unknown place 'Atlantis'",
+        ),
+    ],
+)
+def test_an_unknown_metric_or_place_is_an_error_not_a_failure(
+    built: Workspace, tmp_path: Path, capsys, claim, error
+):
+    claims = tmp_path / "bad.yml"
+    claims.write_text(f"claims:\n  - {claim}\n", encoding="utf-8")
+    code, out = run_cli(built, "claims", str(claims), capsys=capsys)
+    assert code == 2 and error in out and "FAIL" not in out
