@@ -24,6 +24,7 @@ class MetricRules:
     additive: bool
     revision_warning_pct: float
     revision_error_pct: float
+    revision_floor: float
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ def parse_config(raw: dict) -> ReleaseCheckConfig:
             additive=bool(rules.get("additive", False)),
             revision_warning_pct=float(rules["revision_pct"]["warning"]),
             revision_error_pct=float(rules["revision_pct"]["error"]),
+            revision_floor=float(rules["revision_pct"].get("floor", 0)),
         )
     missing = sorted(set(metric_registry()) - set(metrics))
     if missing:

@@ -89,6 +89,12 @@ def cross_edition_frame(
     revisions["check_kind"] = "revision"
     base = revisions["value_from"].abs()
     change = (revisions["value_to"] - revisions["value_from"]).abs()
+    floors = pd.Series(
+        [config.metrics[m].revision_floor for m in revisions["metric"]],
+        index=revisions.index,
+        dtype="float64",
+    )
+    change = change.where(change > floors, 0.0)  # rounding, not a revision
     revisions["abs_rel_change_pct"] = np.where(
         base > 0, 100.0 * change / base.where(base > 0, 1.0), np.where(change > 0, np.inf, 0.0)
     )

@@ -5,6 +5,7 @@
     ai-index status
     ai-index profile ISO3
     ai-index claims FILE.yml
+    ai-index synth OUT_DIR --editions N --countries C --years Y [--seed S]
 
 `build` materializes the selected edition partitions in-process through Dagster (the same assets the
 UI shows), skipping editions whose bundle and checks are unchanged since they were loaded.
@@ -195,11 +196,37 @@ def publish_postgres() -> int:
             "ai-index build --target postgres: set AI_INDEX_PG_DSN (postgresql://user:pass@127.0.0.1:5432/ai_index)"
         )
         return 2
+    import psycopg2
+
     settings = get_settings()
-    publish_to_postgres(
-        settings.warehouse_path, dsn, readonly_role=os.environ.get("AI_INDEX_PG_READONLY_ROLE"), log=_print
-    )
+    try:
+        publish_to_postgres(
+            settings.warehouse_path,
+            dsn,
+            readonly_role=os.environ.get("AI_INDEX_PG_READONLY_ROLE"),
+            log=_print,
+        )
+    except (RuntimeError, ValueError, psycopg2.Error) as exc:
+        _print(f"ai-index build --target postgres: publishing failed: {exc}")
+        return 1
     _print("marts published to PostgreSQL")
+    return 0
+
+
+def synth(out_dir: str, editions: int, countries: int, years: int, seed: int) -> int:
+    from orchestration.synthetic import SyntheticError, SynthSpec, write_synthetic_releases
+
+    try:
+        written = write_synthetic_releases(Path(out_dir), SynthSpec(editions, countries, years, seed))
+    except SyntheticError as exc:
+        _print(f"ai-index synth: {exc}")
+        return 2
+    _print(
+        f"{len(written)} synthetic edition(s), {sum(written.values()):,} values, under {out_dir}: {written}"
+    )
+    _print(
+        f"build them with AI_INDEX_RELEASES_DIR={out_dir} and a warehouse of their own (AI_INDEX_WAREHOUSE)"
+    )
     return 0
 
 
@@ -227,6 +254,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_profile.add_argument("iso3")
     p_claims = commands.add_parser("claims", help="check published statements (YAML) against the warehouse")
     p_claims.add_argument("file")
+    p_synth = commands.add_parser(
+        "synth", help="write synthetic editions (official layout and quirks) for scale tests"
+    )
+    p_synth.add_argument("out_dir")
+    p_synth.add_argument("--editions", type=int, required=True)
+    p_synth.add_argument("--countries", type=int, required=True)
+    p_synth.add_argument("--years", type=int, required=True)
+    p_synth.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     if args.command == "build":
         code = build(args.edition, force=args.force, full_refresh=args.full_refresh)
@@ -239,6 +274,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return profile(args.iso3)
     if args.command == "claims":
         return claims(args.file)
+    if args.command == "synth":
+        return synth(args.out_dir, args.editions, args.countries, args.years, args.seed)
     parser.error(f"unknown command {args.command}")
     return 2
 

@@ -115,7 +115,9 @@ def write_profile_html(con, values: pd.DataFrame, revisions: pd.DataFrame, geo_c
             body.append(_img(country_series_chart(series, geo_code, metric_registry()[metric].label), metric))
         body.append(rows[VALUE_COLUMNS].to_html(index=False, na_rep="", float_format=_number))
     body.append("<h2>Revisions between editions</h2>")
-    body.append(revisions.to_html(index=False, na_rep="", float_format=_number) if len(revisions) else "<p>None.</p>")
+    body.append(
+        revisions.to_html(index=False, na_rep="", float_format=_number) if len(revisions) else "<p>None.</p>"
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(_page(f"{name}: AI Index profile", body), encoding="utf-8")
 

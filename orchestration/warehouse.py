@@ -79,9 +79,14 @@ create table if not exists raw.release_check_rules (
     publication_lag integer not null,
     is_additive boolean not null,
     revision_warning_pct double not null,
-    revision_error_pct double not null
+    revision_error_pct double not null,
+    revision_floor double not null
 );
 """
+# Columns added after a table first shipped: applied to warehouses built by an older version (idempotent).
+RAW_MIGRATIONS = (
+    "alter table raw.release_check_rules add column if not exists revision_floor double default 0",
+)
 RAW_TABLES = ("indicator_values", "editions", "edition_files", "edition_metrics", "release_check_rules")
 
 
@@ -109,6 +114,8 @@ def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(RAW_DDL)
+    for statement in RAW_MIGRATIONS:
+        con.execute(statement)
 
 
 def replace_edition(
@@ -136,11 +143,11 @@ def replace_edition(
     rules = pd.DataFrame(
         [
             (loaded.edition, r.metric, r.min_value, r.max_value, r.publication_lag, r.additive,
-             r.revision_warning_pct, r.revision_error_pct)
+             r.revision_warning_pct, r.revision_error_pct, r.revision_floor)
             for r in load_config().metrics.values()
         ],
         columns=["edition", "metric", "min_value", "max_value", "publication_lag", "is_additive",
-                 "revision_warning_pct", "revision_error_pct"],
+                 "revision_warning_pct", "revision_error_pct", "revision_floor"],
     )  # fmt: skip
     with connect(path) as con:
         ensure_raw_schema(con)

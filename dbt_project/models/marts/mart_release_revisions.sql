@@ -59,36 +59,53 @@ revisions as (
 
 ),
 
-final as (
+judged as (
 
     select
-        revisions.metric,
-        revisions.geo_code,
-        revisions.data_year,
-        revisions.edition_from,
-        revisions.edition_to,
-        revisions.value_from,
-        revisions.value_to,
-        revisions.abs_change,
-        revisions.pct_change,
-        revisions.is_methodology_break,
-        -- A zero base moves "infinitely" unless the value stays zero.
-        coalesce(abs(revisions.pct_change), case when revisions.abs_change = 0 then 0 else 1e308 end)
-            <= rules.revision_warning_pct as within_tolerance,
-        coalesce(abs(revisions.pct_change), case when revisions.abs_change = 0 then 0 else 1e308 end)
-            > rules.revision_error_pct as exceeds_error_tolerance,
-        case
-            when revisions.is_methodology_break then 'methodology_break'
-            when revisions.abs_change = 0 then 'unchanged'
-            when abs(revisions.pct_change) <= rules.revision_warning_pct then 'within_tolerance'
-            when abs(revisions.pct_change) <= rules.revision_error_pct then 'restated'
-            else 'beyond_error_tolerance'
-        end as revision_status,
+        revisions.*,
         rules.revision_warning_pct,
-        rules.revision_error_pct
+        rules.revision_error_pct,
+        rules.revision_floor,
+        -- The relative change the release checks judge: a change within the floor is rounding (0), and a
+        -- zero base moves "infinitely" unless the value stays put.
+        case
+            when abs(revisions.abs_change) <= rules.revision_floor then 0
+            when revisions.pct_change is not null then abs(revisions.pct_change)
+            else 1e308
+        end as judged_pct_change
 
     from revisions
     left join rules on rules.edition = revisions.edition_to and rules.metric = revisions.metric
+
+),
+
+final as (
+
+    select
+        metric,
+        geo_code,
+        data_year,
+        edition_from,
+        edition_to,
+        value_from,
+        value_to,
+        abs_change,
+        pct_change,
+        is_methodology_break,
+        judged_pct_change <= revision_warning_pct as within_tolerance,
+        judged_pct_change > revision_error_pct as exceeds_error_tolerance,
+        case
+            when is_methodology_break then 'methodology_break'
+            when abs_change = 0 then 'unchanged'
+            when judged_pct_change <= revision_warning_pct then 'within_tolerance'
+            when judged_pct_change <= revision_error_pct then 'restated'
+            else 'beyond_error_tolerance'
+        end as revision_status,
+        revision_warning_pct,
+        revision_error_pct,
+        revision_floor
+
+    from judged
 
 )
 

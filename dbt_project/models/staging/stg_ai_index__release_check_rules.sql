@@ -14,7 +14,8 @@ renamed as (
         cast(publication_lag as integer) as publication_lag,
         is_additive,
         revision_warning_pct,
-        revision_error_pct
+        revision_error_pct,
+        revision_floor
 
     from source
 
