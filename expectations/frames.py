@@ -66,6 +66,12 @@ def edition_values_frame(
         .rename(columns={"value": "world_value"})
     )
     out = out.merge(world, on=["metric", "data_year"], how="left")
+    out["range_min"] = (
+        out["metric"].map({m: r.min_value for m, r in config.metrics.items()}).astype("float64")
+    )
+    out["range_max"] = (
+        out["metric"].map({m: r.max_value for m, r in config.metrics.items()}).astype("float64")
+    )
     return out
 
 

@@ -17,8 +17,8 @@ import pandas as pd
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no network calls from the checks
 
 import great_expectations as gx  # noqa: E402
-from great_expectations.checkpoint import UpdateDataDocsAction  # noqa: E402
 from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
+from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier  # noqa: E402
 
 from expectations import suites  # noqa: E402
 from expectations.config import ReleaseCheckConfig, load_config  # noqa: E402
@@ -53,6 +53,7 @@ class SuiteOutcome:
     outcomes: tuple[ExpectationOutcome, ...]
     rows_validated: int
     docs_url: str | None = None
+    result_identifier: object = field(default=None, compare=False, repr=False)
 
     @property
     def blocking_failures(self) -> list[ExpectationOutcome]:
@@ -214,19 +215,35 @@ def run_suite(
         "unexpected_index_column_names": suites.ROW_IDENTITY[suite],
         "partial_unexpected_count": EXAMPLES_SHOWN,
     }
+    # No Data Docs action here: rendering the site costs ~0.5 s per validation, so publish_data_docs()
+    # renders the pages of a whole run at once.
     checkpoint = context.checkpoints.add_or_update(
-        gx.Checkpoint(
-            name=name,
-            validation_definitions=[definition],
-            actions=[UpdateDataDocsAction(name="update_data_docs", site_names=[DOCS_SITE])],
-            result_format=result_format,
-        )
+        gx.Checkpoint(name=name, validation_definitions=[definition], actions=[], result_format=result_format)
     )
     checkpoint_result = checkpoint.run(batch_parameters={"dataframe": frame.reset_index(drop=True)})
     (identifier, result), *_ = checkpoint_result.run_results.items()
-    urls = context.get_docs_sites_urls(resource_identifier=identifier, site_name=DOCS_SITE)
+    urls = context.get_docs_sites_urls(
+        resource_identifier=identifier, site_name=DOCS_SITE, only_if_exists=False
+    )
     docs_url = urls[0]["site_url"] if urls else None
-    return SuiteOutcome(edition, suite, _outcomes(suite, checks, result, file_prefix), len(frame), docs_url)
+    outcomes = _outcomes(suite, checks, result, file_prefix)
+    return SuiteOutcome(edition, suite, outcomes, len(frame), docs_url, result_identifier=identifier)
+
+
+def publish_data_docs(runs: list[ReleaseCheckRun], context_dir: Path, docs_dir: Path) -> Path:
+    """Render the Data Docs pages of these validation runs (and the site index) in one pass."""
+    context = _context(str(context_dir), str(docs_dir))
+    identifiers = []
+    for run in runs:
+        for suite in run.suites:
+            if suite.result_identifier is not None:
+                identifiers += [
+                    suite.result_identifier,
+                    ExpectationSuiteIdentifier(name=f"{suite.suite}.edition_{run.edition}"),
+                ]
+    if identifiers:
+        context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=identifiers)
+    return docs_index(docs_dir)
 
 
 def run_release_checks(
@@ -237,9 +254,11 @@ def run_release_checks(
     docs_dir: Path,
     file_prefix: str = "",
     config: ReleaseCheckConfig | None = None,
+    build_docs: bool = True,
 ) -> ReleaseCheckRun:
     """All three suites for one edition. `earlier`: raw rows of earlier editions; `breaks`: (edition,
-    metric) pairs whose manifest declares a methodology break, this edition's included."""
+    metric) pairs whose manifest declares a methodology break, this edition's included. With
+    `build_docs=False` the caller publishes the Data Docs of several editions at once."""
     config = config or load_config()
     places = gazetteer()
     values = edition_values_frame(loaded.frame, places, config)
@@ -257,6 +276,8 @@ def run_release_checks(
         run_suite(suites.CROSS_EDITION, loaded.edition, suites.cross_edition_checks(config), cross,
                   context_dir, docs_dir, file_prefix)
     )  # fmt: skip
+    if build_docs:
+        publish_data_docs([run], context_dir, docs_dir)
     return run
 
 

@@ -112,9 +112,10 @@ def _check_and_write(
 ):
     from expectations.runner import run_release_checks
 
+    # Data Docs are rendered once for all the editions of a run: see publish_check_docs().
     checks = run_release_checks(
         loaded, earlier, breaks, settings.ge_context_dir, settings.ge_docs_dir,
-        file_prefix=f"{bundle.edition_dir}/{bundle.manifest.bundle}/",
+        file_prefix=f"{bundle.edition_dir}/{bundle.manifest.bundle}/", build_docs=False,
     )  # fmt: skip
     report = EditionReport(
         loaded.edition, "validated", checks=checks, loaded=loaded, fingerprint=loaded.fingerprint
@@ -130,6 +131,15 @@ def _check_and_write(
         )
         report.status = "loaded"
     return report
+
+
+def publish_check_docs(reports: list[EditionReport], settings: Settings) -> Path:
+    """Render the GE Data Docs pages of these editions' validations, and the site index, in one pass."""
+    from expectations.runner import publish_data_docs
+
+    return publish_data_docs(
+        [r.checks for r in reports if r.checks is not None], settings.ge_context_dir, settings.ge_docs_dir
+    )
 
 
 def validate_releases(releases: dict[int, Path], settings: Settings) -> list[EditionReport]:
@@ -149,4 +159,5 @@ def validate_releases(releases: dict[int, Path], settings: Settings) -> list[Edi
         reports.append(report)
         if report.ok:
             earlier.append(loaded.frame)
+    publish_check_docs(reports, settings)
     return reports

@@ -14,7 +14,7 @@ from dagster import AssetExecutionContext
 from orchestration.bundle import discover_editions
 from orchestration.locking import warehouse_lock
 from orchestration.partitions import edition_partitions
-from orchestration.release_gate import EditionReport, gate_edition
+from orchestration.release_gate import EditionReport, gate_edition, publish_check_docs
 from orchestration.resources import WarehouseResource
 from orchestration.warehouse import RAW_TABLES
 
@@ -141,6 +141,7 @@ def raw_editions(context: AssetExecutionContext, warehouse: WarehouseResource):
             report = gate_edition(releases[edition], settings, force=force)
             context.log.info(f"edition {edition}: {report.status}")
             reports.append(report)
+        publish_check_docs(reports, settings)
     index_path = str(settings.ge_docs_dir / "index.html")
     for suite in CHECKS:
         yield _check_result(suite, reports, index_path)
