@@ -11,10 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import dagster as dg
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from orchestration.jobs import BUILD_JOB
-from orchestration.partitions import edition_partitions
+from orchestration.partitions import RANGE_END_TAG, RANGE_START_TAG, edition_partitions
 from orchestration.settings import Settings, dagster_home
 
 DAGSTER_YAML = """# Written by ai-index on first use. Local instance for the CLI and `make ui`.
@@ -92,7 +91,7 @@ def _execute(defs: dg.Definitions, instance, start: str, end: str, tags: dict[st
     job = defs.resolve_job_def(BUILD_JOB)
     result = job.execute_in_process(
         instance=instance,
-        tags={ASSET_PARTITION_RANGE_START_TAG: start, ASSET_PARTITION_RANGE_END_TAG: end, **tags},
+        tags={RANGE_START_TAG: start, RANGE_END_TAG: end, **tags},
         raise_on_error=False,
         # The CLI prints its own summary (the failure description names file, row and column); the
         # console logger would repeat it with a stack trace. The full log is in the Dagster instance.

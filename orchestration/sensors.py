@@ -14,9 +14,11 @@ import duckdb
 from orchestration.bundle import discover_editions, open_bundle
 from orchestration.errors import BundleError
 from orchestration.jobs import BUILD_JOB
-from orchestration.partitions import edition_partitions
+from orchestration.locking import warehouse_lock
+from orchestration.partitions import RANGE_END_TAG, RANGE_START_TAG, edition_partitions
 from orchestration.release_gate import editions_not_current
 from orchestration.resources import WarehouseResource
+from orchestration.runs import contiguous_ranges
 
 
 def _fingerprint(edition_dir) -> str:
@@ -24,6 +26,15 @@ def _fingerprint(edition_dir) -> str:
         return open_bundle(edition_dir).fingerprint()
     except BundleError as exc:
         return f"unreadable:{exc}"
+
+
+def _run_request(start: str, end: str, fingerprints: dict[str, str]) -> dg.RunRequest:
+    key = "-".join(f"{e}:{fingerprints[e][:12]}" for e in fingerprints if int(start) <= int(e) <= int(end))
+    tags = {"ai_index/trigger": "sensor"}
+    if start == end:
+        return dg.RunRequest(run_key=f"editions-{key}", partition_key=start, tags=tags)
+    ranged = {RANGE_START_TAG: start, RANGE_END_TAG: end}
+    return dg.RunRequest(run_key=f"editions-{key}", tags={**tags, **ranged})
 
 
 @dg.sensor(
@@ -45,19 +56,18 @@ def edition_release_sensor(context: dg.SensorEvaluationContext, warehouse: Wareh
     else:
         # First tick: build only what the warehouse does not hold yet (e.g. after `make run`, nothing).
         try:
-            changed = [str(e) for e in editions_not_current(settings, sorted(releases))]
-        except duckdb.IOException:
+            with warehouse_lock(settings.lock_path, timeout_s=0):
+                changed = [str(e) for e in editions_not_current(settings, sorted(releases))]
+        except (TimeoutError, duckdb.IOException):
             return dg.SkipReason("the warehouse is being written by a build; looking again at the next tick")
     if not new_partitions and not changed:
         return dg.SkipReason(f"no new or changed edition under {warehouse.settings.releases_dir}")
+    # One run per range of consecutive editions (one dbt invocation), not one per edition.
+    order = [key for key in sorted(known | set(new_partitions), key=int)]
     return dg.SensorResult(
         run_requests=[
-            dg.RunRequest(
-                run_key=f"edition-{key}-{current[key][:16]}",
-                partition_key=key,
-                tags={"ai_index/trigger": "sensor"},
-            )
-            for key in changed
+            _run_request(start, end, current)
+            for start, end in contiguous_ranges([int(k) for k in changed], order)
         ],
         dynamic_partitions_requests=[edition_partitions.build_add_request(new_partitions)]
         if new_partitions
