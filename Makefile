@@ -38,5 +38,9 @@ ui: install
 	mkdir -p .dagster_home && test -f .dagster_home/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > .dagster_home/dagster.yaml
 	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
+## Benchmark: product path vs bare tools on the sample and synthetic editions (bench/README.md).
+bench: install
+	$(BIN)/python bench/run.py
+
 clean:
 	rm -rf data/warehouse data/docs data/ge data/exports data/reports dbt_project/target .dagster_home

@@ -104,10 +104,16 @@ def cross_edition_frame(
     revisions["abs_rel_change_pct"] = np.where(
         base > 0, 100.0 * change / base.where(base > 0, 1.0), np.where(change > 0, np.inf, 0.0)
     )
+    pairs = set(zip(revisions["edition_from"].astype(int), revisions["metric"], strict=True))
+    across_break = {(f, m): int(any((e, m) in breaks for e in range(f + 1, edition + 1))) for f, m in pairs}
     revisions["is_methodology_break"] = [
-        int(any((e, m) in breaks for e in range(int(f) + 1, edition + 1)))
-        for f, m in zip(revisions["edition_from"], revisions["metric"], strict=True)
+        across_break[(int(f), m)] for f, m in zip(revisions["edition_from"], revisions["metric"], strict=True)
     ]
+    # One row per value of edition N: its largest revision against an earlier edition that no declared
+    # break separates from it (pairs across a break are exempt). The frame stays as long as the edition
+    # however many editions came before, so checking the tenth edition costs what checking the second does.
+    revisions = revisions.sort_values(["is_methodology_break", "abs_rel_change_pct"], ascending=[True, False])
+    revisions = revisions.drop_duplicates(subset=keys, keep="first")
     revisions["warning_tolerance_pct"] = [config.metrics[m].revision_warning_pct for m in revisions["metric"]]
     revisions["error_tolerance_pct"] = [config.metrics[m].revision_error_pct for m in revisions["metric"]]
 

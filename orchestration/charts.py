@@ -16,13 +16,6 @@ matplotlib.use("Agg")  # no display: render to memory
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-# The headline metric of each subject mart.
-SUBJECT_METRICS = {
-    "talent_migration": "net_ai_talent_migration_per_10k",
-    "ai_patents": "granted_ai_patents_per_100k",
-    "private_investment": "private_investment_usd_bn",
-}
-
 
 def _png(fig) -> bytes:
     buffer = io.BytesIO()

@@ -75,6 +75,8 @@ def export_marts(
         if manifest_path and manifest_path.exists()
         else None
     )
+    for leftover in exports_dir.parent.glob(f".{exports_dir.name}-*"):  # from a build killed mid-export
+        shutil.rmtree(leftover, ignore_errors=True)
     staging = exports_dir.with_name(f".{exports_dir.name}-{uuid.uuid4().hex[:8]}")
     written: dict[str, int] = {}
     with connect(warehouse_path) as con:

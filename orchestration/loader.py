@@ -36,8 +36,10 @@ RAW_COLUMNS = [
 # Column inventory of the files: one row per (file, column), with its role against the manifest.
 COLUMN_INVENTORY = ["edition", "source_file", "column_name", "status"]
 
-_PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
-_YEAR = re.compile(r"^\d{4}$")
+# ASCII digits only: `\d` would also accept Arabic-Indic or full-width digits, which no number parser
+# downstream reads the same way (found by the property test).
+_PLAIN_NUMBER = re.compile(r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
+_YEAR = re.compile(r"^[0-9]{4}$")
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,7 @@ def _parse_values(cells: pd.Series, spec: ValueColumn) -> tuple[pd.Series, pd.Se
         text = text.str.removesuffix("%").str.rstrip()
     if spec.thousands_separator:
         sep = re.escape(spec.thousands_separator)
-        grouped = text.str.fullmatch(rf"[+-]?\d{{1,3}}(?:{sep}\d{{3}})+(?:\.\d+)?")
+        grouped = text.str.fullmatch(rf"[+-]?[0-9]{{1,3}}(?:{sep}[0-9]{{3}})+(?:\.[0-9]+)?")
         text = text.where(~grouped, text.str.replace(spec.thousands_separator, "", regex=False))
     text = text.str.replace("\u2212", "-", regex=False)  # typographic minus, as some charts export it
     # Anything else (NaN, inf, "12%" undeclared, "1,234" undeclared, words) is not a number.

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.charts import SUBJECT_METRICS, as_markdown_image, country_series_chart, top_countries_chart
-from orchestration.metrics import metric_registry
+from orchestration.metrics import SUBJECT_METRICS, metric_registry
 from orchestration.warehouse import connect, ident
 
 PREVIEW_ROWS = 10
@@ -22,6 +21,9 @@ def focus_country() -> str:
 
 def mart_metadata(warehouse_path: Path, tables: list[str]) -> dict[str, dict[str, object]]:
     """Metadata per mart table: `dagster/row_count`, a markdown preview, and charts for subject marts."""
+    # Imported here: matplotlib costs ~0.8 s, and the Dagster definitions import this module on every reload.
+    from orchestration.charts import as_markdown_image, country_series_chart, top_countries_chart
+
     found: dict[str, dict[str, object]] = {}
     with connect(warehouse_path) as con:
         present = {
@@ -35,7 +37,7 @@ def mart_metadata(warehouse_path: Path, tables: list[str]) -> dict[str, dict[str
                 continue
             relation = f"marts.{ident(table)}"
             count = con.execute(f"select count(*) from {relation}").fetchone()[0]  # noqa: S608 - quoted identifier
-            preview = con.execute(f"select * from {relation} limit {PREVIEW_ROWS}").df()  # noqa: S608
+            preview = con.execute(f"select * from {relation} limit ?", [PREVIEW_ROWS]).df()  # noqa: S608
             metadata: dict[str, object] = {
                 "dagster/row_count": int(count),
                 "preview": dg.MetadataValue.md(

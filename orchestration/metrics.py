@@ -8,6 +8,13 @@ from functools import cache
 
 from orchestration.settings import SEEDS_DIR
 
+# The headline metric of each subject area: what the charts and the overview show first.
+SUBJECT_METRICS = {
+    "talent_migration": "net_ai_talent_migration_per_10k",
+    "ai_patents": "granted_ai_patents_per_100k",
+    "private_investment": "private_investment_usd_bn",
+}
+
 
 @dataclass(frozen=True)
 class Metric:

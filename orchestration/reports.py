@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from orchestration.charts import SUBJECT_METRICS, country_series_chart, top_countries_chart
-from orchestration.metrics import metric_registry
+from orchestration.charts import country_series_chart, top_countries_chart
+from orchestration.metrics import SUBJECT_METRICS, metric_registry
 from orchestration.warehouse import connect
 
 SUBJECT_TITLES = {

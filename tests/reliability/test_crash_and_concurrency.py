@@ -1,0 +1,126 @@
+"""Crashes and concurrent builds never corrupt the warehouse (issue 6, acceptance 2 and 3)."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.settings import PROJECT_ROOT
+from tests.helpers import Workspace, make_workspace, replace_in_file, run_cli
+
+TRIALS = 20
+PER_100K = "1. Research and Development/Data/fig_1.2.4.csv"
+BY_COUNTRY = "4. Economy/Data/fig_4.3.8.csv"
+
+
+def _restate_2025(ws: Workspace) -> None:
+    """The 'new state': three 2025 values changed (ranks move, latest flags stay)."""
+    replace_in_file(ws.edition_file(2025, PER_100K), "Luxembourg,15.31", "Luxembourg,15.41")
+    replace_in_file(ws.edition_file(2025, BY_COUNTRY), "China,9.29", "China,9.39")
+    replace_in_file(ws.edition_file(2025, BY_COUNTRY), "Sweden,4.3", "Sweden,4.6")
+
+
+def _state(warehouse: Path) -> dict[str, str]:
+    """Checksums of each mart's rows without load timestamps: equal means the same published state."""
+    import hashlib
+
+    with duckdb.connect(str(warehouse)) as con:
+        sums = {}
+        for (table,) in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+        ).fetchall():
+            columns = [
+                c for (c, t) in con.execute(
+                    "select column_name, data_type from information_schema.columns "
+                    "where table_schema = 'marts' and table_name = ? order by ordinal_position", [table]
+                ).fetchall() if not t.startswith("TIMESTAMP")
+            ]  # fmt: skip
+            rows = con.execute(
+                f'select {", ".join(chr(34) + c + chr(34) for c in columns)} from marts."{table}"'
+            ).fetchall()
+            sums[table] = hashlib.sha256("\n".join(sorted(map(repr, rows))).encode()).hexdigest()
+        return sums
+
+
+def _build_process(ws: Workspace, *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "orchestration.cli", "build", *args],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **ws.env()},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # its own process group: dbt dies with it
+    )
+
+
+@pytest.mark.slow
+def test_a_build_killed_at_any_moment_leaves_old_or_new_marts_and_the_next_build_succeeds(
+    built: Workspace, tmp_path
+):
+    old = make_workspace(tmp_path / "old", warehouse_from=built.warehouse)
+    old_state = _state(old.warehouse)
+    new = make_workspace(tmp_path / "new", warehouse_from=built.warehouse)
+    _restate_2025(new)
+    assert run_cli(new, "build")[0] == 0
+    new_state = _state(new.warehouse)
+    assert {t for t in old_state if old_state[t] != new_state[t]}, "the restatement must change some marts"
+
+    # How long an uninterrupted build takes, so the kills spread over load, checks, dbt and exports.
+    trial = make_workspace(tmp_path / "timing", warehouse_from=built.warehouse)
+    _restate_2025(trial)
+    started = time.monotonic()
+    assert _build_process(trial).wait(timeout=600) == 0
+    duration = time.monotonic() - started
+
+    rng = random.Random(20261125)
+    outcomes = []
+    for n in range(TRIALS):
+        ws = make_workspace(tmp_path / f"trial-{n}", warehouse_from=built.warehouse)
+        _restate_2025(ws)
+        delay = rng.uniform(0.3, duration)
+        process = _build_process(ws)
+        try:
+            process.wait(timeout=delay)
+            killed = False
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            killed = True
+        state = _state(ws.warehouse)  # DuckDB opens cleanly after the kill (its WAL is replayed)
+        mixed = {t: s for t, s in state.items() if s not in (old_state[t], new_state[t])}
+        assert not mixed, f"trial {n} (kill at {delay:.1f}s): marts in neither state: {sorted(mixed)}"
+        code, _ = run_cli(ws, "build")
+        assert code == 0, f"trial {n}: the build after a kill at {delay:.1f}s failed"
+        assert _state(ws.warehouse) == new_state, f"trial {n}: the next build did not reach the new state"
+        outcomes.append(
+            (round(delay, 1), killed, sorted(t for t in state if state[t] == new_state[t] != old_state[t]))
+        )
+        shutil.rmtree(ws.root)
+    assert sum(killed for _, killed, _ in outcomes) >= TRIALS * 3 // 4, (
+        outcomes
+    )  # most trials really were killed
+    assert any(changed for _, killed, changed in outcomes if killed), (
+        outcomes
+    )  # some kills came mid-way through
+
+
+@pytest.mark.slow
+def test_two_builds_at_once_are_serialized_and_both_succeed(workspace: Workspace):
+    first = _build_process(workspace, "--force", "--edition", "2025")
+    time.sleep(1.0)
+    second = _build_process(workspace, "--force", "--edition", "2025")
+    outputs = [p.communicate(timeout=900)[0] for p in (first, second)]
+    assert [first.returncode, second.returncode] == [0, 0], outputs
+    assert "Could not set lock" not in "".join(outputs)
+    assert any("waiting for it to finish" in out for out in outputs), outputs
+    assert workspace.query("select count(*) from marts.fct_indicator_values where edition = 2025") == [(97,)]
