@@ -114,6 +114,7 @@ def product_build(releases: Path, root: Path) -> dict[str, float]:
     import dagster as dg
 
     from orchestration.cli import main
+    from orchestration.runs import run_report
 
     _set_env(_env(root, releases))
     t0 = time.perf_counter()
@@ -124,17 +125,8 @@ def product_build(releases: Path, root: Path) -> dict[str, float]:
     instance = dg.DagsterInstance.get()
     steps: dict[str, float] = {}
     for run in instance.get_runs(limit=5):
-        starts = {}
-        for entry in instance.all_logs(run.run_id):
-            event = entry.dagster_event
-            if event is None:
-                continue
-            if event.event_type_value == "STEP_START":
-                starts[event.step_key] = entry.timestamp
-            elif event.event_type_value == "STEP_SUCCESS":
-                steps[event.step_key] = (
-                    steps.get(event.step_key, 0.0) + entry.timestamp - starts[event.step_key]
-                )
+        for step, seconds in run_report(instance, run.run_id, True).step_seconds.items():
+            steps[step] = steps.get(step, 0.0) + seconds
     return {"total": total, **steps, "overhead": total - sum(steps.values())}
 
 

@@ -97,9 +97,14 @@ def _execute(defs: dg.Definitions, instance, start: str, end: str, tags: dict[st
         # console logger would repeat it with a stack trace. The full log is in the Dagster instance.
         run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
     )
-    record = RunRecord([], result.run_id, result.success)
+    return run_report(instance, result.run_id, result.success)
+
+
+def run_report(instance: dg.DagsterInstance, run_id: str, success: bool) -> RunRecord:
+    """Step durations and failure messages of a run, from its event log."""
+    record = RunRecord([], run_id, success)
     starts: dict[str, float] = {}
-    for entry in instance.all_logs(result.run_id):
+    for entry in instance.all_logs(run_id):
         event = entry.dagster_event
         if event is None:
             continue

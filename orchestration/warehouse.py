@@ -203,7 +203,16 @@ def methodology_breaks(path: Path) -> set[tuple[int, str]]:
 
 # What the cross-edition checks read of earlier editions: only these columns (at a million values,
 # reading every column of every earlier edition for each new one dominated the check).
-EARLIER_COLUMNS = ["edition", "metric", "data_year", "geo_grouping", "place_as_written", "value", "source_file", "row_number"]
+EARLIER_COLUMNS = [
+    "edition",
+    "metric",
+    "data_year",
+    "geo_grouping",
+    "place_as_written",
+    "value",
+    "source_file",
+    "row_number",
+]
 
 
 def earlier_editions(path: Path, edition: int) -> pd.DataFrame:

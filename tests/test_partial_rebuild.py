@@ -44,8 +44,30 @@ def test_a_changed_value_reaches_the_marts_and_only_its_edition_is_reloaded(work
     ) == [(15.32, 2)]
 
 
+def _derived_at(ws: Workspace) -> dict[int, object]:
+    return dict(
+        ws.query(
+            "select edition, max(derived_at) from intermediate.int_indicator_values__geocoded group by 1"
+        )
+    )
+
+
 def test_an_unchanged_warehouse_is_not_rebuilt(workspace: Workspace, capsys):
-    before = _loaded_at(workspace)
+    import dagster as dg
+
+    before, derived = _loaded_at(workspace), _derived_at(workspace)
     code, out = run_cli(workspace, "build", capsys=capsys)
     assert code == 0 and "up to date" in out
-    assert _loaded_at(workspace) == before
+    assert _loaded_at(workspace) == before  # the loader did not run
+    assert _derived_at(workspace) == derived  # nor did the dbt models
+    home = workspace.dagster_home  # nor was any Dagster run launched (the instance is not even created)
+    assert not home.exists() or dg.DagsterInstance.from_config(str(home)).get_runs_count() == 0
+
+
+def test_rebuilding_one_edition_re_derives_only_its_rows(workspace: Workspace):
+    derived = _derived_at(workspace)
+    code, _ = run_cli(workspace, "build", "--edition", "2025", "--force")
+    assert code == 0
+    after = _derived_at(workspace)
+    assert after[2025] > derived[2025]
+    assert {e: t for e, t in after.items() if e != 2025} == {e: t for e, t in derived.items() if e != 2025}

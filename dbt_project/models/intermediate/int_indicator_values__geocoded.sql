@@ -3,6 +3,7 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='edition',
+        on_schema_change='append_new_columns',
     )
 }}
 -- Incremental per edition: a partitioned build (`--vars '{"editions": [2025]}'`) re-derives only the
@@ -56,7 +57,9 @@ final as (
         geocoded.*,
         geographies.geo_name,
         geographies.geo_kind,
-        editions.is_synthetic
+        editions.is_synthetic,
+        -- When this edition's rows were last derived: an incremental run leaves other editions' alone.
+        current_timestamp as derived_at
 
     from geocoded
     left join geographies on geographies.geo_code = geocoded.geo_code
