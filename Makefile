@@ -35,8 +35,7 @@ validate: install
 
 ## Dagster UI on http://127.0.0.1:3000 with a persistent instance in .dagster_home/.
 ui: install
-	mkdir -p .dagster_home && test -f .dagster_home/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > .dagster_home/dagster.yaml
-	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	$(BIN)/ai-index ui --port 3000
 
 ## Benchmark: product path vs bare tools on the sample and synthetic editions (bench/README.md).
 bench: install

@@ -6,6 +6,7 @@
     ai-index profile ISO3
     ai-index claims FILE.yml
     ai-index synth OUT_DIR --editions N --countries C --years Y [--seed S]
+    ai-index ui [--port 3000]
 
 `build` materializes the selected edition partitions in-process through Dagster (the same assets the
 UI shows), skipping editions whose bundle and checks are unchanged since they were loaded.
@@ -230,6 +231,21 @@ def synth(out_dir: str, editions: int, countries: int, years: int, seed: int) ->
     return 0
 
 
+def ui(port: int) -> int:
+    """`dagster dev` on 127.0.0.1 with the project's instance (DAGSTER_HOME, default .dagster_home/)."""
+    import os
+    import sys
+
+    from orchestration.runs import get_instance
+    from orchestration.settings import PROJECT_ROOT
+
+    get_instance()  # creates DAGSTER_HOME and its dagster.yaml (telemetry off) on first use
+    dagster = str(Path(sys.executable).parent / "dagster")
+    os.chdir(PROJECT_ROOT)
+    os.execv(dagster, [dagster, "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)])
+    return 0  # not reached
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="ai-index", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -254,6 +270,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_profile.add_argument("iso3")
     p_claims = commands.add_parser("claims", help="check published statements (YAML) against the warehouse")
     p_claims.add_argument("file")
+    p_ui = commands.add_parser("ui", help="the Dagster UI on http://127.0.0.1:PORT (local only)")
+    p_ui.add_argument("--port", type=int, default=3000)
     p_synth = commands.add_parser(
         "synth", help="write synthetic editions (official layout and quirks) for scale tests"
     )
@@ -274,6 +292,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return profile(args.iso3)
     if args.command == "claims":
         return claims(args.file)
+    if args.command == "ui":
+        return ui(args.port)
     if args.command == "synth":
         return synth(args.out_dir, args.editions, args.countries, args.years, args.seed)
     parser.error(f"unknown command {args.command}")

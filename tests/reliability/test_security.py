@@ -69,7 +69,19 @@ def test_sql_never_interpolates_values():
     assert offenders == []
 
 
-def test_the_webserver_listens_on_localhost_only():
+def test_the_webserver_listens_on_localhost_only(monkeypatch, tmp_path):
+    """`make ui` runs `ai-index ui`, which execs `dagster dev ... -h 127.0.0.1`."""
+    import os
+
+    from orchestration.cli import main
+
     makefile = (PROJECT_ROOT / "Makefile").read_text(encoding="utf-8")
-    (ui,) = [line for line in makefile.splitlines() if "dagster dev" in line]
-    assert "-h 127.0.0.1" in ui and "0.0.0.0" not in makefile
+    assert "$(BIN)/ai-index ui" in makefile and "0.0.0.0" not in makefile
+    calls = []
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(os, "execv", lambda path, args: calls.append(args))
+    monkeypatch.setattr(os, "chdir", lambda path: None)
+    main(["ui", "--port", "3999"])
+    (args,) = calls
+    assert args[1:] == ["dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", "3999"]
+    assert "telemetry:\n  enabled: false" in (tmp_path / "home" / "dagster.yaml").read_text(encoding="utf-8")
