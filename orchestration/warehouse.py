@@ -71,6 +71,14 @@ create table if not exists raw.edition_metrics (
     is_methodology_break boolean not null,
     break_reason varchar
 );
+create schema if not exists ops;
+create table if not exists ops.built (
+    step varchar not null,
+    edition integer not null,
+    bundle_sha256 varchar not null,
+    loaded_at timestamp not null,
+    built_at timestamp not null
+);
 create table if not exists raw.release_check_rules (
     edition integer not null,
     metric varchar not null,
@@ -225,25 +233,47 @@ def earlier_editions(path: Path, edition: int) -> pd.DataFrame:
         return con.execute(query, [edition]).df()
 
 
+# The steps after the raw load that must complete for an edition's load to be fully built. A step records
+# its completion (ops.built) only after it has finished, so a build killed mid-way is finished by the next.
+BUILD_STEPS = ("dbt", "exports")
+
+
+def record_built(path: Path, step: str, editions: list[int]) -> None:
+    """Mark `step` complete for these editions' current raw load, in one transaction."""
+    with connect(path) as con:
+        ensure_raw_schema(con)
+        con.execute("begin transaction")
+        try:
+            for edition in editions:
+                con.execute("delete from ops.built where step = ? and edition = ?", [step, edition])
+                con.execute(
+                    "insert into ops.built select ?, edition, bundle_sha256, loaded_at, now() "
+                    "from raw.editions where edition = ?",
+                    [step, edition],
+                )
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+
+
 def marts_lag(path: Path) -> list[int]:
-    """Editions loaded into raw whose marts are not yet built from that load (e.g. dbt failed after it)."""
+    """Editions loaded into raw whose later steps (dbt, exports) have not completed for that load."""
     if not path.exists():
         return []
     with connect(path) as con:
         ensure_raw_schema(con)
-        has_marts = con.execute(
-            "select count(*) from information_schema.tables where table_schema = 'marts' and table_name = 'dim_edition'"
-        ).fetchone()[0]
-        if not has_marts:
-            return sorted(e for (e,) in con.execute("select edition from raw.editions").fetchall())
         rows = con.execute(
             """
             select raw.edition
             from raw.editions as raw
-            left join marts.dim_edition as built on built.edition = raw.edition
-            where built.edition is null
-               or built.bundle_sha256 <> raw.bundle_sha256
-               or built.loaded_at <> raw.loaded_at
-            """
+            where (
+                select count(distinct built.step) from ops.built as built
+                where built.edition = raw.edition
+                  and built.bundle_sha256 = raw.bundle_sha256
+                  and built.loaded_at = raw.loaded_at
+            ) < ?
+            """,
+            [len(BUILD_STEPS)],
         ).fetchall()
     return sorted(e for (e,) in rows)

@@ -27,6 +27,7 @@ from orchestration.mart_metadata import mart_metadata
 from orchestration.partitions import edition_partitions
 from orchestration.resources import WarehouseResource
 from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.warehouse import record_built
 
 
 def dbt_executable() -> str:
@@ -106,6 +107,7 @@ def build_dbt_assets() -> dg.AssetsDefinition:
             events = []
             try:
                 events.extend(invocation.stream())
+                record_built(settings.warehouse_path, "dbt", editions)
             finally:
                 # If event handling fails mid-stream, dbt must not outlive the step holding the DuckDB file.
                 if invocation.process.poll() is None:

@@ -13,6 +13,7 @@ from orchestration.locking import warehouse_lock
 from orchestration.partitions import edition_partitions
 from orchestration.resources import WarehouseResource
 from orchestration.settings import Settings
+from orchestration.warehouse import record_built
 
 DOCS_FILES = ("index.html", "manifest.json", "catalog.json")
 
@@ -61,6 +62,7 @@ def build_exports_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
         with warehouse_lock(settings.lock_path, notify=context.log.info):
             docs = generate_dbt_docs(dbt, settings, context.log.info)
             written = export_marts(settings.warehouse_path, settings.exports_dir, dbt_project().manifest_path)
+            record_built(settings.warehouse_path, "exports", [int(k) for k in context.partition_keys])
         latest = {k.removeprefix("latest/"): v for k, v in written.items() if k.startswith("latest/")}
         return dg.MaterializeResult(
             metadata={
