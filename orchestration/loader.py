@@ -24,17 +24,10 @@ from orchestration.bundle import Bundle, sha256_bytes
 from orchestration.errors import BundleError, EditionRejected
 from orchestration.geography import normalise_label
 from orchestration.manifest import FileSpec, ValueColumn
+from orchestration.schema import COLUMN_INVENTORY, RAW_COLUMNS
 
 MAX_ERRORS_PER_FILE = 25
 
-# Column order of raw.indicator_values (and of the frame the release checks validate).
-RAW_COLUMNS = [
-    "edition", "metric", "figure_id", "source_file", "file_sha256", "row_number", "geo_grouping",
-    "place_column", "place_as_written", "place_key", "year_column", "year_as_written", "data_year",
-    "value_column", "value_as_written", "value", "unit", "reliability", "provenance_source", "provenance_note",
-]  # fmt: skip
-# Column inventory of the files: one row per (file, column), with its role against the manifest.
-COLUMN_INVENTORY = ["edition", "source_file", "column_name", "status"]
 
 # ASCII digits only: `\d` would also accept Arabic-Indic or full-width digits, which no number parser
 # downstream reads the same way (found by the property test).

@@ -16,7 +16,6 @@ from orchestration.errors import BundleError
 from orchestration.jobs import BUILD_JOB
 from orchestration.locking import warehouse_lock
 from orchestration.partitions import RANGE_END_TAG, RANGE_START_TAG, edition_partitions
-from orchestration.release_gate import editions_not_current
 from orchestration.resources import WarehouseResource
 from orchestration.runs import contiguous_ranges
 
@@ -55,6 +54,8 @@ def edition_release_sensor(context: dg.SensorEvaluationContext, warehouse: Wareh
         changed = sorted((key for key, fp in current.items() if seen.get(key) != fp), key=int)
     else:
         # First tick: build only what the warehouse does not hold yet (e.g. after `make run`, nothing).
+        from orchestration.release_gate import editions_not_current  # pandas: not at definitions load
+
         try:
             with warehouse_lock(settings.lock_path, timeout_s=0):
                 changed = [str(e) for e in editions_not_current(settings, sorted(releases))]

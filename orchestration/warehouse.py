@@ -11,12 +11,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
-from orchestration.loader import RAW_COLUMNS, LoadedEdition
-from orchestration.manifest import Manifest
+from orchestration.schema import RAW_COLUMNS, RAW_TABLES
+
+if TYPE_CHECKING:  # pandas and the loader load lazily: the Dagster definitions import this module
+    import pandas as pd
+
+    from orchestration.loader import LoadedEdition
+    from orchestration.manifest import Manifest
 
 RAW_DDL = """
 create schema if not exists raw;
@@ -95,7 +100,6 @@ create table if not exists raw.release_check_rules (
 RAW_MIGRATIONS = (
     "alter table raw.release_check_rules add column if not exists revision_floor double default 0",
 )
-RAW_TABLES = ("indicator_values", "editions", "edition_files", "edition_metrics", "release_check_rules")
 
 
 def ident(name: str) -> str:
@@ -133,6 +137,8 @@ def replace_edition(
 
     `release_check_rules` records the tolerances the edition was checked with (expectations/release_checks.yml),
     so the revisions mart judges a restatement by the rules that admitted it."""
+    import pandas as pd
+
     from expectations.config import load_config
 
     loaded_at = datetime.now(UTC).replace(tzinfo=None)
@@ -225,6 +231,8 @@ EARLIER_COLUMNS = [
 
 def earlier_editions(path: Path, edition: int) -> pd.DataFrame:
     """Raw rows of every loaded edition before `edition`, for the cross-edition release checks."""
+    import pandas as pd
+
     if not path.exists():
         return pd.DataFrame(columns=EARLIER_COLUMNS)
     with connect(path) as con:

@@ -8,7 +8,6 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource
 
 from orchestration.assets.dbt import dbt_project
-from orchestration.exports import export_marts
 from orchestration.locking import warehouse_lock
 from orchestration.partitions import edition_partitions
 from orchestration.resources import WarehouseResource
@@ -58,6 +57,8 @@ def build_exports_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
         "columns from the dbt docs; the dbt docs site under data/docs/dbt/.",
     )
     def mart_exports(context: AssetExecutionContext, warehouse: WarehouseResource, dbt: DbtCliResource):
+        from orchestration.exports import export_marts  # pyarrow: not at definitions load
+
         settings = warehouse.settings
         with warehouse_lock(settings.lock_path, notify=context.log.info):
             docs = generate_dbt_docs(dbt, settings, context.log.info)

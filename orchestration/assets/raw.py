@@ -7,6 +7,7 @@ their previous state.
 """
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import dagster as dg
 from dagster import AssetExecutionContext
@@ -14,9 +15,11 @@ from dagster import AssetExecutionContext
 from orchestration.bundle import discover_editions
 from orchestration.locking import warehouse_lock
 from orchestration.partitions import edition_partitions
-from orchestration.release_gate import EditionReport, gate_edition, publish_check_docs
 from orchestration.resources import WarehouseResource
-from orchestration.warehouse import RAW_TABLES
+from orchestration.schema import RAW_TABLES
+
+if TYPE_CHECKING:
+    from orchestration.release_gate import EditionReport
 
 RAW_DESCRIPTIONS = {
     "indicator_values": "One row per published value: edition, metric, file, sha256, row, place and value as written.",
@@ -39,7 +42,7 @@ def _md_table(header: list[str], rows: list[list[object]]) -> str:
     return "\n".join(lines)
 
 
-def _check_result(suite: str, reports: list[EditionReport], index_path: str) -> dg.AssetCheckResult:
+def _check_result(suite: str, reports: "list[EditionReport]", index_path: str) -> dg.AssetCheckResult:
     outcomes, docs, unexpected = [], {}, []
     for report in reports:
         run = report.checks
@@ -84,7 +87,7 @@ def _check_result(suite: str, reports: list[EditionReport], index_path: str) -> 
     )
 
 
-def _materializations(reports: list[EditionReport]) -> Iterator[dg.MaterializeResult]:
+def _materializations(reports: "list[EditionReport]") -> Iterator[dg.MaterializeResult]:
     loaded = [r for r in reports if r.loaded is not None and r.status == "loaded"]
     rows = sum(len(r.loaded.frame) for r in loaded)
     files = [
@@ -124,6 +127,9 @@ def _materializations(reports: list[EditionReport]) -> Iterator[dg.MaterializeRe
 )
 def raw_editions(context: AssetExecutionContext, warehouse: WarehouseResource):
     """Load the selected edition partitions (in edition order) through the release gate."""
+    # Imported here, not at the top: pandas and Great Expectations would slow every definitions reload.
+    from orchestration.release_gate import EditionReport, gate_edition, publish_check_docs  # noqa: F811
+
     settings = warehouse.settings
     force = context.run.tags.get("ai_index/force") == "true"
     releases = discover_editions(settings.releases_dir)
