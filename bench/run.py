@@ -236,6 +236,9 @@ def main() -> int:
             [sys.executable, __file__, "--worker", name, "--runs", str(args.runs)], cwd=ROOT, text=True
         )
         results["datasets"].append(json.loads(out.strip().splitlines()[-1]))
+        partial = ROOT / "bench" / "results" / "partial.json"  # what a long run has measured so far
+        partial.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_text(json.dumps(results, indent=2), encoding="utf-8")
     by_name = {r["dataset"]: r for r in results["datasets"]}
     targets = {"definitions_load_s": results["definitions_load_s"]}
     if "sample" in by_name:

@@ -20,6 +20,8 @@ import pyarrow.parquet as pq
 
 from orchestration.warehouse import connect, ident
 
+BATCH_ROWS = 100_000
+
 
 def _columns(con, table: str) -> list[tuple[str, str]]:
     return con.execute(
@@ -29,10 +31,20 @@ def _columns(con, table: str) -> list[tuple[str, str]]:
     ).fetchall()
 
 
-def _write(table: pa.Table, folder: Path, name: str) -> None:
+def _write(batches: pa.RecordBatchReader, folder: Path, name: str) -> int:
+    """Stream a query result into <name>.parquet and <name>.csv, batch by batch (bounded memory at a
+    million rows); return the rows written."""
     folder.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, folder / f"{name}.parquet")
-    pa_csv.write_csv(table, folder / f"{name}.csv")
+    rows = 0
+    with (
+        pq.ParquetWriter(folder / f"{name}.parquet", batches.schema) as parquet,
+        pa_csv.CSVWriter(folder / f"{name}.csv", batches.schema) as csv,
+    ):
+        for batch in batches:
+            parquet.write_batch(batch)
+            csv.write_batch(batch)
+            rows += batch.num_rows
+    return rows
 
 
 def _readme(con, tables: list[str], manifest: dict | None) -> str:
@@ -87,9 +99,8 @@ def export_marts(
             columns = {name for name, _ in _columns(con, table)}
             relation = f"marts.{ident(table)}"
             latest = "where is_latest_edition" if "is_latest_edition" in columns else ""
-            arrow = con.sql(f"select * from {relation} {latest}").to_arrow_table()  # noqa: S608 - quoted identifier
-            _write(arrow, staging / "latest", table)
-            written[f"latest/{table}"] = arrow.num_rows
+            batches = con.sql(f"select * from {relation} {latest}").to_arrow_reader(BATCH_ROWS)  # noqa: S608
+            written[f"latest/{table}"] = _write(batches, staging / "latest", table)
             edition_column = (
                 "edition" if "edition" in columns else "edition_to" if "edition_to" in columns else None
             )
@@ -98,9 +109,10 @@ def export_marts(
             query = f"select * from {relation} where {ident(edition_column)} = ?"  # noqa: S608 - quoted identifier
             editions = f"select distinct {ident(edition_column)} from {relation} order by 1"  # noqa: S608
             for (edition,) in con.execute(editions).fetchall():
-                arrow = con.sql(query, params=[edition]).to_arrow_table()
-                _write(arrow, staging / "editions" / str(edition), table)
-                written[f"editions/{edition}/{table}"] = arrow.num_rows
+                batches = con.sql(query, params=[edition]).to_arrow_reader(BATCH_ROWS)
+                written[f"editions/{edition}/{table}"] = _write(
+                    batches, staging / "editions" / str(edition), table
+                )
         (staging / "README.md").write_text(_readme(con, tables, manifest), encoding="utf-8")
     _swap_in(staging, exports_dir)
     return written

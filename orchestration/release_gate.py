@@ -43,9 +43,11 @@ class EditionReport:
     checks: object | None = (
         None  # expectations.runner.ReleaseCheckRun (imported lazily: GE is slow to import)
     )
-    loaded: LoadedEdition | None = None
+    loaded: LoadedEdition | None = None  # dropped once written: a run may load many large editions
     loaded_at: datetime | None = None
     fingerprint: str | None = None
+    rows: int = 0
+    files: tuple = ()  # orchestration.loader.LoadedFile of each file
 
     @property
     def ok(self) -> bool:
@@ -118,8 +120,9 @@ def _check_and_write(
         file_prefix=f"{bundle.edition_dir}/{bundle.manifest.bundle}/", build_docs=False,
     )  # fmt: skip
     report = EditionReport(
-        loaded.edition, "validated", checks=checks, loaded=loaded, fingerprint=loaded.fingerprint
-    )
+        loaded.edition, "validated", checks=checks, loaded=loaded, fingerprint=loaded.fingerprint,
+        rows=len(loaded.frame), files=loaded.files,
+    )  # fmt: skip
     if not checks.passed:
         report.status = "rejected"
         report.problems = checks.problems()
@@ -130,6 +133,7 @@ def _check_and_write(
             settings.warehouse_path, loaded, bundle.manifest, container, checks_fp
         )
         report.status = "loaded"
+        report.loaded = None  # the rows are in the warehouse now; keep only what the metadata needs
     return report
 
 

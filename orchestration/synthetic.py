@@ -86,9 +86,15 @@ def _true_values(spec: SynthSpec, metrics: list[str], countries: list[tuple[str,
     for metric in metrics:
         unit = metric_registry()[metric].unit
         low, high = SCALES[unit]
+        # Stay inside the physical range however long the series and however many countries: for an
+        # additive metric the world total (countries x 1.25) is what must fit.
+        ceiling = 0.8 * rules[metric].max_value
+        shrink = 1.0
+        if rules[metric].additive:
+            ceiling /= 1.25 * len(countries)
+            shrink = min(1.0, 25 / len(countries))
         for code, _ in countries:
-            level, growth = rng.uniform(low, high), rng.uniform(-0.03, 0.05)
-            ceiling = 0.8 * rules[metric].max_value  # stay inside the physical range however long the series
+            level, growth = shrink * rng.uniform(low, high), rng.uniform(-0.03, 0.05)
             for year in range(first_year, last_year + 1):
                 value = min(level * (1 + growth) ** (year - first_year), ceiling)
                 if metric in PCT_CHANGE_METRICS:

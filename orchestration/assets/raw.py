@@ -88,12 +88,10 @@ def _check_result(suite: str, reports: "list[EditionReport]", index_path: str) -
 
 
 def _materializations(reports: "list[EditionReport]") -> Iterator[dg.MaterializeResult]:
-    loaded = [r for r in reports if r.loaded is not None and r.status == "loaded"]
-    rows = sum(len(r.loaded.frame) for r in loaded)
+    loaded = [r for r in reports if r.status == "loaded"]
+    rows = sum(r.rows for r in loaded)
     files = [
-        [r.edition, f.path, f.figure_id or "unnumbered", f.rows, f.sha256]
-        for r in loaded
-        for f in r.loaded.files
+        [r.edition, f.path, f.figure_id or "unnumbered", f.rows, f.sha256] for r in loaded for f in r.files
     ]
     fingerprint = ";".join(f"{r.edition}:{r.fingerprint}" for r in reports)
     for table in RAW_TABLES:
