@@ -19,7 +19,7 @@ import pandas as pd  # noqa: E402
 
 def _png(fig) -> bytes:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    fig.savefig(buffer, format="png", dpi=72, bbox_inches="tight")
     plt.close(fig)
     return buffer.getvalue()
 

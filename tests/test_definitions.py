@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import dagster as dg
 
-from orchestration.assets.dbt import dbt_build_args
+from orchestration.assets.dbt import dbt_build_args, dbt_env
 from orchestration.definitions import BUILD_JOB, defs
 from orchestration.partitions import edition_partitions
 from orchestration.runs import contiguous_ranges
@@ -42,8 +44,10 @@ def test_build_job_runs_in_process():
 
 
 def test_dbt_args_carry_the_edition_partitions():
-    assert dbt_build_args([2026, 2025]) == ["build", "--vars", '{"editions": [2025, 2026]}']
-    assert dbt_build_args(["2024"], full_refresh=True)[-1] == "--full-refresh"
+    assert dbt_build_args() == ["build"]
+    assert dbt_build_args(full_refresh=True) == ["build", "--full-refresh"]
+    env = dbt_env(Path("/w/ai_index.duckdb"), [2026, "2025"])
+    assert env == {"AI_INDEX_WAREHOUSE": "/w/ai_index.duckdb", "AI_INDEX_DBT_EDITIONS": "2025,2026"}
 
 
 def test_editions_are_grouped_into_runs_of_consecutive_partitions():

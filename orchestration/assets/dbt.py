@@ -1,10 +1,10 @@
 """dbt layer: the dbt project's models, seeds and tests as Dagster assets and asset checks.
 
 Partitioned by edition like the raw layer: the partitions of a run reach dbt as
-`--vars '{"editions": [...]}'`, so the incremental models re-derive only those editions.
+the environment variable AI_INDEX_DBT_EDITIONS, so the incremental models re-derive only those
+editions (an env var rather than --vars: changing --vars makes dbt re-parse the whole project).
 """
 
-import json
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -60,12 +60,18 @@ def dbt_project() -> DbtProject:
     return project
 
 
-def dbt_build_args(editions: Sequence[int], full_refresh: bool = False) -> list[str]:
-    """The dbt command for a set of edition partitions (a pure function, unit-tested)."""
-    args = ["build", "--vars", json.dumps({"editions": sorted(int(e) for e in editions)})]
-    if full_refresh:
-        args.append("--full-refresh")
-    return args
+def dbt_build_args(full_refresh: bool = False) -> list[str]:
+    """The dbt command of a build (a pure function, unit-tested)."""
+    return ["build", "--full-refresh"] if full_refresh else ["build"]
+
+
+def dbt_env(warehouse_path: Path, editions: Sequence[int]) -> dict[str, str]:
+    """What a dbt subprocess needs to build these edition partitions into this warehouse: the path for
+    profiles.yml, the editions for the `editions_filter` macro."""
+    return {
+        "AI_INDEX_WAREHOUSE": str(warehouse_path),
+        "AI_INDEX_DBT_EDITIONS": ",".join(str(e) for e in sorted(int(e) for e in editions)),
+    }
 
 
 class AiIndexDbtTranslator(DagsterDbtTranslator):
@@ -93,14 +99,14 @@ def build_dbt_assets() -> dg.AssetsDefinition:
     )
     def ai_index_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
         settings = warehouse.settings
-        # dbt runs as a subprocess that inherits the environment; profiles.yml reads the path from it.
-        os.environ["AI_INDEX_WAREHOUSE"] = str(settings.warehouse_path)
         editions = [int(k) for k in context.partition_keys]
+        # dbt runs as a subprocess that inherits the environment (DbtCliResource takes no env argument).
+        os.environ.update(dbt_env(settings.warehouse_path, editions))
         full_refresh = context.run.tags.get("ai_index/full_refresh") == "true"
         with warehouse_lock(settings.lock_path, notify=context.log.info):
             # A fixed target path keeps dbt's partial parse between runs (seconds per build).
             invocation = dbt.cli(
-                dbt_build_args(editions, full_refresh),
+                dbt_build_args(full_refresh),
                 context=context,
                 target_path=project.target_path / "dagster",
             )
