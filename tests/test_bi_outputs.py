@@ -189,3 +189,30 @@ def test_an_unknown_metric_or_place_is_an_error_not_a_failure(
     claims.write_text(f"claims:\n  - {claim}\n", encoding="utf-8")
     code, out = run_cli(built, "claims", str(claims), capsys=capsys)
     assert code == 2 and error in out and "FAIL" not in out
+
+
+def test_the_sensors_first_tick_registers_every_edition_and_builds_only_what_the_warehouse_lacks(
+    built, tmp_path
+):
+    from orchestration.partitions import RANGE_END_TAG, RANGE_START_TAG
+    from orchestration.sensors import edition_release_sensor
+
+    def first_tick(warehouse_path):
+        resource = WarehouseResource(
+            releases_dir=str(built.releases),
+            warehouse_path=str(warehouse_path),
+            data_dir=str(tmp_path / "data"),
+        )
+        context = dg.build_sensor_context(
+            instance=dg.DagsterInstance.ephemeral(), resources={"warehouse": resource}
+        )
+        return edition_release_sensor(context)
+
+    current = first_tick(built.warehouse)  # after `make run`: partitions to register, nothing to build
+    assert [list(r.partition_keys) for r in current.dynamic_partitions_requests] == [
+        ["2022", "2023", "2024", "2025", "2026"]
+    ]
+    assert current.run_requests == []
+    empty = first_tick(tmp_path / "none.duckdb")  # an empty warehouse: one run for the five editions
+    (request,) = empty.run_requests
+    assert (request.tags[RANGE_START_TAG], request.tags[RANGE_END_TAG]) == ("2022", "2026")
