@@ -17,40 +17,28 @@ the UI is even up. With every edition current it skips, and the forced run reloa
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
-import signal
-import socket
-import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import dagster as dg
 import pytest
 from playwright.sync_api import Error, Page, Response, expect, sync_playwright
 
 from orchestration.assets.raw import CHECKS as RAW_CHECKS
-from orchestration.runs import register_editions
 from orchestration.settings import PROJECT_ROOT
+from tests.dagster_dev import JOB, LOCATION, DagsterDev, dagster_dev
 from tests.helpers import Workspace
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 EDITION = "2025"
-LOCATION, JOB = "ai_index_warehouse", "build_editions"
 OUTPUT = PROJECT_ROOT / "tests" / "output" / "browser"
-VENV_BIN = PROJECT_ROOT / ".venv" / "bin"
 # Without the networking flags Chromium's background services try the (closed) network.
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
-SERVER_START_SECONDS = 180
-RUN_SECONDS = 300
 
 
 # --- fixtures: Chromium, the webserver on a workspace of its own, a browser page ----------------------
@@ -66,49 +54,19 @@ def chromium() -> Path:
     pytest.skip("no chromium: run .ci/chromium.sh")
 
 
-@dataclass
-class Ui:
-    url: str
-    workspace: Workspace
-    log: Path
-
-    def graphql(self, query: str, **variables: object) -> dict:
-        body = json.dumps({"query": query, "variables": variables}).encode()
-        request = urllib.request.Request(
-            f"{self.url}/graphql", data=body, headers={"Content-Type": "application/json"}
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - local server
-            return json.load(response)["data"]
-
-
 @pytest.fixture
-def ui(chromium: Path, workspace: Workspace) -> Iterator[Ui]:
+def ui(chromium: Path, workspace: Workspace) -> Iterator[DagsterDev]:
     """`dagster dev` on a copy of the built warehouse, with the edition partitions registered; killed after."""
-    ws = workspace
-    prepare_instance(ws)
     OUTPUT.mkdir(parents=True, exist_ok=True)
     for old in OUTPUT.glob("*.png"):
         old.unlink()
-    log = OUTPUT / "dagster-dev.log"
-    port = free_port()
-    env = {**os.environ, **ws.env(), "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            ["dagster", "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
-            cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: the code server, daemon and runs die with it
-        )  # fmt: skip
-    try:
-        ui = Ui(f"http://127.0.0.1:{port}", ws, log)
-        wait_until_loaded(ui, server)
+    with dagster_dev(workspace, OUTPUT / "dagster-dev.log") as ui:
         ui.graphql("mutation { setNuxSeen }")  # no "Join the Dagster community" dialog over the page
         yield ui
-    finally:
-        stop(server)
 
 
 @pytest.fixture
-def page(ui: Ui, chromium: Path, tmp_path: Path) -> Iterator[Page]:
+def page(ui: DagsterDev, chromium: Path, tmp_path: Path) -> Iterator[Page]:
     """A page of a fresh Chromium profile; closed before the server stops (hence `ui`)."""
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
@@ -128,10 +86,10 @@ def page(ui: Ui, chromium: Path, tmp_path: Path) -> Iterator[Page]:
 # --- the test ------------------------------------------------------------------------------------------
 
 
-def test_ui_launches_an_edition_and_shows_what_it_loaded(ui: Ui, page: Page) -> None:
+def test_ui_launches_an_edition_and_shows_what_it_loaded(ui: DagsterDev, page: Page) -> None:
     run_id = launch_edition_from_asset_graph(page, ui, EDITION)
 
-    assert wait_for_run(ui, run_id) == "SUCCESS", f"run {run_id} did not succeed; see {ui.log}"
+    assert ui.wait_for_run(run_id) == "SUCCESS", f"run {run_id} did not succeed; see {ui.log}"
     assert other_runs(ui, run_id) == [], "edition_release_sensor launched runs of its own"
 
     show_run(page, ui, run_id)
@@ -143,7 +101,7 @@ def test_ui_launches_an_edition_and_shows_what_it_loaded(ui: Ui, page: Page) -> 
 # --- steps ---------------------------------------------------------------------------------------------
 
 
-def launch_edition_from_asset_graph(page: Page, ui: Ui, edition: str) -> str:
+def launch_edition_from_asset_graph(page: Page, ui: DagsterDev, edition: str) -> str:
     """Materialize one edition of the build job from its asset graph; return the run id."""
     page.goto(f"{ui.url}/locations/{LOCATION}/jobs/{JOB}")
     expect(page.get_by_text("View as Asset Graph")).to_be_visible()
@@ -177,23 +135,11 @@ def launch_edition_from_asset_graph(page: Page, ui: Ui, edition: str) -> str:
     return run_id
 
 
-def wait_for_run(ui: Ui, run_id: str) -> str:
-    query = "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
-    deadline = time.monotonic() + RUN_SECONDS
-    while time.monotonic() < deadline:
-        status = ui.graphql(query, id=run_id)["runOrError"]["status"]
-        if status in ("SUCCESS", "FAILURE", "CANCELED"):
-            return status
-        time.sleep(2)
-    return "TIMED OUT"
+def other_runs(ui: DagsterDev, run_id: str) -> list[str]:
+    return [r["runId"] for r in ui.runs() if r["runId"] != run_id]
 
 
-def other_runs(ui: Ui, run_id: str) -> list[str]:
-    query = "{ runsOrError { ... on Runs { results { runId } } } }"
-    return [r["runId"] for r in ui.graphql(query)["runsOrError"]["results"] if r["runId"] != run_id]
-
-
-def show_run(page: Page, ui: Ui, run_id: str) -> None:
+def show_run(page: Page, ui: DagsterDev, run_id: str) -> None:
     page.goto(f"{ui.url}/runs/{run_id}")
     expect(page.get_by_text("Success", exact=True).first).to_be_visible()
     expect(page.get_by_text(f"partition: {EDITION}")).to_be_visible()
@@ -201,7 +147,7 @@ def show_run(page: Page, ui: Ui, run_id: str) -> None:
     page.screenshot(path=OUTPUT / "3-run.png")
 
 
-def show_asset_overview(page: Page, ui: Ui) -> None:
+def show_asset_overview(page: Page, ui: DagsterDev) -> None:
     """raw/indicator_values shows as row count what the warehouse holds for the edition."""
     rows = edition_rows(ui.workspace)
     page.goto(f"{ui.url}/assets/raw/indicator_values")
@@ -212,7 +158,7 @@ def show_asset_overview(page: Page, ui: Ui) -> None:
     page.screenshot(path=OUTPUT / "4-asset.png")
 
 
-def show_asset_event(page: Page, ui: Ui, run_id: str) -> None:
+def show_asset_event(page: Page, ui: DagsterDev, run_id: str) -> None:
     """The run's materialization event lists the edition's files, as raw.edition_files has them."""
     rows = edition_rows(ui.workspace)
     files = ui.workspace.query(
@@ -232,7 +178,7 @@ def show_asset_event(page: Page, ui: Ui, run_id: str) -> None:
     page.keyboard.press("Escape")
 
 
-def show_asset_checks(page: Page, ui: Ui) -> None:
+def show_asset_checks(page: Page, ui: DagsterDev) -> None:
     """Each release check ran and no error-severity expectation failed (cross_edition may warn)."""
     page.goto(f"{ui.url}/assets/raw/indicator_values?view=checks")
     body = page.locator("body")
@@ -248,48 +194,8 @@ def show_asset_checks(page: Page, ui: Ui) -> None:
 # --- helpers -------------------------------------------------------------------------------------------
 
 
-def prepare_instance(ws: Workspace) -> None:
-    """A Dagster home without telemetry, where the editions already exist as partitions."""
-    ws.dagster_home.mkdir(parents=True)
-    (ws.dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
-    editions = sorted(int(p.name) for p in ws.releases.iterdir() if p.name.isdigit())
-    with dg.DagsterInstance.from_config(str(ws.dagster_home)) as instance:
-        assert EDITION in register_editions(instance, editions)
-
-
 def edition_rows(ws: Workspace) -> int:
     return ws.query("select count(*) from raw.indicator_values where edition = ?", [int(EDITION)])[0][0]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_loaded(ui: Ui, server: subprocess.Popen) -> None:
-    """Until the webserver answers and the code location is loaded (definitions take a few seconds)."""
-    query = "{ workspaceOrError { ... on Workspace { locationEntries { name loadStatus } } } }"
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while time.monotonic() < deadline:
-        assert server.poll() is None, f"dagster dev exited with {server.returncode}; see {ui.log}"
-        try:
-            entries = ui.graphql(query)["workspaceOrError"]["locationEntries"]
-            if any(e["name"] == LOCATION and e["loadStatus"] == "LOADED" for e in entries):
-                return
-        except OSError:
-            pass  # not listening yet
-        time.sleep(1)
-    pytest.fail(f"the webserver did not load {LOCATION} in {SERVER_START_SECONDS}s; see {ui.log}")
-
-
-def stop(server: subprocess.Popen) -> None:
-    """Terminate the server's process group, then kill whatever of the group outlived it."""
-    for sig, grace in ((signal.SIGTERM, 30), (signal.SIGKILL, 10)):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(server.pid, sig)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            server.wait(timeout=grace)
 
 
 def is_run_launch(response: Response) -> bool:

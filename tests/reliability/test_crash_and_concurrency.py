@@ -124,3 +124,41 @@ def test_two_builds_at_once_are_serialized_and_both_succeed(workspace: Workspace
     assert "Could not set lock" not in "".join(outputs)
     assert any("waiting for it to finish" in out for out in outputs), outputs
     assert workspace.query("select count(*) from marts.fct_indicator_values where edition = 2025") == [(97,)]
+
+
+@pytest.mark.slow
+def test_a_cli_build_while_the_daemon_runs_a_sensor_launched_build_waits_and_both_succeed(
+    workspace: Workspace, tmp_path: Path
+):
+    """`dagster dev` (as `make ui` starts it) builds an edition dropped into the releases directory while a
+    user runs `ai-index build`: the two runs share one DuckDB file and one warehouse lock."""
+    from tests.dagster_dev import dagster_dev
+
+    with dagster_dev(workspace, tmp_path / "dagster-dev.log") as dev:
+        # The sensor's first tick finds every edition built; the next one (≤ 30 s) sees the new edition.
+        shutil.copytree(workspace.releases / "2026", workspace.releases / "2027")
+        replace_in_file(workspace.releases / "2027" / "manifest.yml", "edition: 2026", "edition: 2027")
+        sensor_run = _first_sensor_run(dev)
+        cli_started = time.time()
+        cli = _build_process(workspace, "--force", "--edition", "2025")
+        cli_output = cli.communicate(timeout=900)[0]
+        status = dev.wait_for_run(sensor_run)
+        window = dev.run(sensor_run)
+
+    assert cli.returncode == 0, cli_output
+    assert status == "SUCCESS", f"sensor-launched run {sensor_run}: {status}; see {dev.log}"
+    assert cli_started < window["endTime"], "the CLI build started after the daemon's run ended: no overlap"
+    assert "Could not set lock" not in cli_output + dev.log.read_text(encoding="utf-8")
+    assert workspace.query("select count(*) from marts.fct_indicator_values where edition = 2027") == [(93,)]
+    assert workspace.query("select count(*) from marts.fct_indicator_values where edition = 2025") == [(97,)]
+
+
+def _first_sensor_run(dev, timeout_s: float = 120) -> str:
+    """The id of the first run `edition_release_sensor` launched, as soon as it exists."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for run in dev.runs():
+            if {"key": "ai_index/trigger", "value": "sensor"} in run["tags"]:
+                return run["runId"]
+        time.sleep(0.5)
+    pytest.fail(f"edition_release_sensor launched no run in {timeout_s:.0f}s; see {dev.log}")
