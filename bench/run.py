@@ -143,16 +143,27 @@ def quiet_build(releases: Path, root: Path) -> float:
     return time.perf_counter() - t0
 
 
+# Linux keeps the high-water RSS of the address space a process replaces by exec, so a child forked
+# from this worker (GiBs after the 100x runs) would report the worker's RSS as its own peak. The build
+# is therefore started by a fresh, small interpreter that measures it.
+_RSS_PROBE = (
+    "import os, subprocess, sys\n"
+    "p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+    "_, status, usage = os.wait4(p.pid, 0)\n"
+    "print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)"
+)
+
+
 def product_peak_rss_gib(releases: Path, root: Path) -> float:
-    """Peak RSS of `ai-index build` as a user runs it: its own process, not this worker (which also holds
-    the baseline's imports and caches)."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "orchestration.cli", "build"], cwd=ROOT, env={**os.environ, **_env(root, releases)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    """Peak RSS of `ai-index build` as a user runs it: its own process (and dbt's, whichever is larger),
+    not this worker's."""
+    out = subprocess.check_output(
+        [sys.executable, "-c", _RSS_PROBE, sys.executable, "-m", "orchestration.cli", "build"],
+        cwd=ROOT, env={**os.environ, **_env(root, releases)}, text=True,
     )  # fmt: skip
-    _, status, usage = os.wait4(process.pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0, "ai-index build failed"
-    return usage.ru_maxrss / 1024 / 1024
+    code, max_rss_kib = map(int, out.split())
+    assert code == 0, "ai-index build failed"
+    return max_rss_kib / 1024 / 1024
 
 
 def definitions_load_seconds(runs: int) -> float:
