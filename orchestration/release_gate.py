@@ -17,10 +17,9 @@ import pandas as pd
 from orchestration.bundle import Bundle, open_bundle
 from orchestration.errors import BundleError, EditionRejected
 from orchestration.loader import LoadedEdition, load_edition
-from orchestration.settings import EXPECTATIONS_DIR, PROJECT_ROOT, SEEDS_DIR, Settings
+from orchestration.settings import EXPECTATIONS_DIR, SEEDS_DIR, SHIPPED_RELEASES_DIR, Settings
 from orchestration.warehouse import earlier_editions, methodology_breaks, replace_edition, warehouse_state
 
-SHIPPED_RELEASES = (PROJECT_ROOT / "data" / "releases").resolve()
 # What the checks depend on besides the bundle: a change here re-checks unchanged editions.
 CHECK_INPUTS = [
     EXPECTATIONS_DIR / "release_checks.yml",
@@ -85,9 +84,9 @@ def gate_edition(
         fingerprint = bundle.fingerprint()
     except BundleError as exc:
         return _reject(edition, [str(exc)])
-    if bundle.manifest.synthetic and edition_dir.resolve().parent == SHIPPED_RELEASES:
+    if bundle.manifest.synthetic and edition_dir.resolve().parent == SHIPPED_RELEASES_DIR:
         return _reject(
-            edition, [f"{edition_dir}: a synthetic edition may not be loaded from {SHIPPED_RELEASES}"]
+            edition, [f"{edition_dir}: a synthetic edition may not be loaded from {SHIPPED_RELEASES_DIR}"]
         )
     checks_fp = checks_fingerprint()
     if (

@@ -17,9 +17,7 @@ from pathlib import Path
 
 from orchestration.manifest import FileSpec, Manifest, ValueColumn, read_manifest
 from orchestration.release_writer import FileRows, write_csv
-from orchestration.settings import PROJECT_ROOT, REFERENCE_CSV
-
-SAMPLE_RELEASES_DIR = PROJECT_ROOT / "data" / "releases"
+from orchestration.settings import REFERENCE_CSV, SHIPPED_RELEASES_DIR
 
 # The 2024 edition publishes patent shares as two charts (by World Bank region; by select areas) and the
 # reference gives no figure number for either: the region rows go to the by-region file.
@@ -162,7 +160,7 @@ def main() -> None:
     for row in read_reference():
         rows_by_edition[row.edition].append(row)
     for edition, rows in sorted(rows_by_edition.items()):
-        written = write_sample_release(SAMPLE_RELEASES_DIR / str(edition), rows)
+        written = write_sample_release(SHIPPED_RELEASES_DIR / str(edition), rows)
         print(f"edition {edition}: {written} values")
 
 

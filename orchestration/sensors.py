@@ -64,7 +64,7 @@ def edition_release_sensor(context: dg.SensorEvaluationContext, warehouse: Wareh
     if not new_partitions and not changed:
         return dg.SkipReason(f"no new or changed edition under {warehouse.settings.releases_dir}")
     # One run per range of consecutive editions (one dbt invocation), not one per edition.
-    order = [key for key in sorted(known | set(new_partitions), key=int)]
+    order = sorted(known | set(new_partitions), key=int)
     return dg.SensorResult(
         run_requests=[
             _run_request(start, end, current)

@@ -18,6 +18,8 @@ DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 REFERENCE_CSV = PROJECT_ROOT / "data" / "reference" / "ai_index_published_figures.csv"
+# The real editions shipped with the project: never a place for synthetic ones.
+SHIPPED_RELEASES_DIR = PROJECT_ROOT / "data" / "releases"
 
 
 def _path_from_env(name: str, default: Path) -> Path:
@@ -55,7 +57,7 @@ class Settings:
 def get_settings() -> Settings:
     """Read the environment now (not at import), so tests can point a build at a temporary warehouse."""
     return Settings(
-        releases_dir=_path_from_env("AI_INDEX_RELEASES_DIR", PROJECT_ROOT / "data" / "releases"),
+        releases_dir=_path_from_env("AI_INDEX_RELEASES_DIR", SHIPPED_RELEASES_DIR),
         warehouse_path=_path_from_env(
             "AI_INDEX_WAREHOUSE", PROJECT_ROOT / "data" / "warehouse" / "ai_index.duckdb"
         ),

@@ -23,9 +23,8 @@ from orchestration.geography import gazetteer
 from orchestration.manifest import read_manifest
 from orchestration.metrics import metric_registry
 from orchestration.release_writer import FileRows, write_csv
-from orchestration.settings import PROJECT_ROOT
+from orchestration.settings import SHIPPED_RELEASES_DIR
 
-SHIPPED_RELEASES = PROJECT_ROOT / "data" / "releases"
 PLACE_COLUMNS = ["Geographic Area", "Geographic area", "Label", "Country"]
 SPELLINGS = [{"KOR": "Korea, Rep"}, {"CHN": "CN"}, {"USA": "United States of America"}, {}]
 CHAPTERS = {
@@ -170,8 +169,8 @@ def _manifest(spec: SynthSpec, index: int, edition: int, metrics: list[str]) -> 
 def write_synthetic_releases(out_dir: Path, spec: SynthSpec) -> dict[int, int]:
     """Write `spec.editions` synthetic editions under out_dir; return values written per edition."""
     out_dir = out_dir.resolve()
-    if out_dir == SHIPPED_RELEASES or SHIPPED_RELEASES in out_dir.parents:
-        raise SyntheticError(f"{out_dir}: synthetic editions never go into {SHIPPED_RELEASES}")
+    if out_dir == SHIPPED_RELEASES_DIR or SHIPPED_RELEASES_DIR in out_dir.parents:
+        raise SyntheticError(f"{out_dir}: synthetic editions never go into {SHIPPED_RELEASES_DIR}")
     if spec.editions < 1 or spec.countries < 2 or spec.years < 2:
         raise SyntheticError("need at least 1 edition, 2 countries and 2 years")
     rules = load_config().metrics

@@ -12,10 +12,16 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.settings import PROJECT_ROOT
+from orchestration.settings import REFERENCE_CSV, SHIPPED_RELEASES_DIR
 
-RELEASES = PROJECT_ROOT / "data" / "releases"
-REFERENCE = PROJECT_ROOT / "data" / "reference" / "ai_index_published_figures.csv"
+RELEASES = SHIPPED_RELEASES_DIR
+REFERENCE = REFERENCE_CSV
+
+# Files of the shipped 2025 edition that the corruption, fault and crash tests change.
+BY_COUNTRY = "4. Economy/Data/fig_4.3.8.csv"  # Geographic area, investment by country 2024 (World 150.8)
+BY_REGION = "4. Economy/Data/fig_4.3.10.csv"  # Year, Geographic Area, investment (Europe 2024)
+SELECT_AREAS = "1. Research and Development/Data/fig_1.2.3.csv"  # "NN%" patent shares
+PER_100K = "1. Research and Development/Data/fig_1.2.4.csv"  # Geographic Area, patents per 100k
 
 
 @dataclass
@@ -57,23 +63,40 @@ class Workspace:
 
     def mart_checksums(self) -> dict[str, str]:
         """sha256 of each mart's rows, sorted: equal checksums mean exactly the same rows."""
-        with duckdb.connect(str(self.warehouse)) as con:
-            tables = [r[0] for r in con.execute(
-                "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
-            ).fetchall()]  # fmt: skip
-            sums = {}
-            for table in tables:
-                rows = con.execute(f'select * from marts."{table}"').fetchall()  # noqa: S608 - test helper
-                text = "\n".join(sorted(repr(r) for r in rows))
-                sums[table] = hashlib.sha256(text.encode()).hexdigest()
-            return sums
+        return mart_checksums(self.warehouse)
 
     def raw_file_hashes(self) -> dict[str, str]:
-        return {
-            str(p.relative_to(self.releases)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(self.releases.rglob("*"))
-            if p.is_file()
-        }
+        return file_hashes(self.releases)
+
+
+def mart_checksums(warehouse: Path, without_timestamps: bool = False) -> dict[str, str]:
+    """sha256 of each mart's rows, sorted. `without_timestamps`: leave out the load and derivation times,
+    so that equal checksums mean the same published state, whenever it was built."""
+    with duckdb.connect(str(warehouse)) as con:
+        tables = [r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+        ).fetchall()]  # fmt: skip
+        sums = {}
+        for table in tables:
+            columns = [
+                f'"{name}"' for name, kind in con.execute(
+                    "select column_name, data_type from information_schema.columns "
+                    "where table_schema = 'marts' and table_name = ? order by ordinal_position", [table]
+                ).fetchall() if not (without_timestamps and kind.startswith("TIMESTAMP"))
+            ]  # fmt: skip
+            rows = con.execute(f'select {", ".join(columns)} from marts."{table}"').fetchall()  # noqa: S608
+            text = "\n".join(sorted(repr(r) for r in rows))
+            sums[table] = hashlib.sha256(text.encode()).hexdigest()
+        return sums
+
+
+def file_hashes(root: Path) -> dict[str, str]:
+    """sha256 of every file under root, by relative path."""
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def make_workspace(root: Path, warehouse_from: Path | None = None) -> Workspace:

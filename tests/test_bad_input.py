@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import Workspace, replace_in_file, run_cli
-
-PER_100K = "1. Research and Development/Data/fig_1.2.4.csv"  # 2025: Geographic Area, per-100k value
-BY_COUNTRY = "4. Economy/Data/fig_4.3.8.csv"  # 2025: investment by country, 2024
+from tests.helpers import BY_COUNTRY, PER_100K, Workspace, replace_in_file, run_cli
 
 
 def corrupt_unknown_place(ws: Workspace) -> tuple[str, str, str]:

@@ -12,7 +12,8 @@ import pytest
 
 from orchestration.bundle import discover_editions, open_bundle
 from orchestration.resources import WarehouseResource
-from tests.helpers import PROJECT_ROOT, Workspace, environment, replace_in_file, run_cli
+from orchestration.settings import PROJECT_ROOT
+from tests.helpers import Workspace, environment, replace_in_file, run_cli
 
 MARTS = [
     "dim_edition", "dim_geography", "fct_ai_patents", "fct_indicator_values", "fct_private_investment",
@@ -216,3 +217,10 @@ def test_the_sensors_first_tick_registers_every_edition_and_builds_only_what_the
     empty = first_tick(tmp_path / "none.duckdb")  # an empty warehouse: one run for the five editions
     (request,) = empty.run_requests
     assert (request.tags[RANGE_START_TAG], request.tags[RANGE_END_TAG]) == ("2022", "2026")
+    # A warehouse that lacks the two newest editions: one run for exactly those two.
+    partial = tmp_path / "partial.duckdb"
+    shutil.copy(built.warehouse, partial)
+    with duckdb.connect(str(partial)) as con:
+        con.execute("delete from raw.editions where edition in (2025, 2026)")
+    (request,) = first_tick(partial).run_requests
+    assert (request.tags[RANGE_START_TAG], request.tags[RANGE_END_TAG]) == ("2025", "2026")

@@ -172,6 +172,7 @@ def show_asset_event(page: Page, ui: DagsterDev, run_id: str) -> None:
 
     body.get_by_role("row", name=re.compile(r"^files ")).get_by_text("[Show Markdown]").click()
     markdown = page.get_by_role("dialog")
+    assert files, f"raw.edition_files has no file of edition {EDITION}"
     for (path,) in files:
         expect(markdown).to_contain_text(path)
     page.screenshot(path=OUTPUT / "6-asset-event-files.png")

@@ -8,12 +8,16 @@ import pytest
 from orchestration.bundle import discover_editions
 from orchestration.release_gate import validate_releases
 from orchestration.settings import Settings
-from tests.helpers import Workspace, make_workspace, replace_in_file, run_cli
-
-BY_COUNTRY = "4. Economy/Data/fig_4.3.8.csv"  # 2025, investment by country 2024 (World 2024 is 150.8)
-BY_REGION = "4. Economy/Data/fig_4.3.10.csv"  # 2025, Year, Geographic Area, investment (Europe 2024)
-PER_100K = "1. Research and Development/Data/fig_1.2.4.csv"
-SELECT_AREAS = "1. Research and Development/Data/fig_1.2.3.csv"
+from tests.helpers import (
+    BY_COUNTRY,
+    BY_REGION,
+    PER_100K,
+    SELECT_AREAS,
+    Workspace,
+    make_workspace,
+    replace_in_file,
+    run_cli,
+)
 
 
 def _settings(ws: Workspace) -> Settings:

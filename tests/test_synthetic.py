@@ -2,33 +2,23 @@
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
-
 import pytest
 
 from orchestration.bundle import discover_editions, open_bundle
 from orchestration.release_gate import validate_releases
-from orchestration.settings import Settings
-from orchestration.synthetic import SHIPPED_RELEASES, SyntheticError, SynthSpec, write_synthetic_releases
+from orchestration.settings import SHIPPED_RELEASES_DIR, Settings
+from orchestration.synthetic import SyntheticError, SynthSpec, write_synthetic_releases
+from tests.helpers import file_hashes
 
 SPEC = SynthSpec(editions=3, countries=12, years=6, seed=7)
-
-
-def _tree(root: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
 
 
 def test_the_same_seed_writes_the_same_bytes_and_another_seed_does_not(tmp_path):
     write_synthetic_releases(tmp_path / "a", SPEC)
     write_synthetic_releases(tmp_path / "b", SPEC)
     write_synthetic_releases(tmp_path / "c", SynthSpec(3, 12, 6, seed=8))
-    assert _tree(tmp_path / "a") == _tree(tmp_path / "b")
-    assert _tree(tmp_path / "a") != _tree(tmp_path / "c")
+    assert file_hashes(tmp_path / "a") == file_hashes(tmp_path / "b")
+    assert file_hashes(tmp_path / "a") != file_hashes(tmp_path / "c")
 
 
 def test_synthetic_bundles_are_labelled_and_pass_the_release_checks(tmp_path):
@@ -69,4 +59,4 @@ def test_quirks_of_the_real_editions_are_reproduced(tmp_path):
 
 def test_synthetic_editions_never_go_into_the_shipped_releases():
     with pytest.raises(SyntheticError, match="never go into"):
-        write_synthetic_releases(SHIPPED_RELEASES / "synthetic", SPEC)
+        write_synthetic_releases(SHIPPED_RELEASES_DIR / "synthetic", SPEC)

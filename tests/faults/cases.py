@@ -13,16 +13,10 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.helpers import Workspace, replace_in_file
+from tests.helpers import BY_COUNTRY, BY_REGION, SELECT_AREAS, Workspace, replace_in_file
 
 EDITION = 2025
 BUNDLE = f"PUBLIC DATA_ {EDITION} AI INDEX REPORT"
-BY_COUNTRY = (
-    "4. Economy/Data/fig_4.3.8.csv"  # Geographic area, Total investment (in billions of U.S. dollars)
-)
-BY_REGION = "4. Economy/Data/fig_4.3.10.csv"  # Year, Geographic Area, investment (Europe 2024)
-SELECT_AREAS = "1. Research and Development/Data/fig_1.2.3.csv"  # "NN%" shares
-PER_100K = "1. Research and Development/Data/fig_1.2.4.csv"
 VALUE_COLUMN = "'Total investment (in billions of U.S. dollars)'"
 
 CASES: dict[str, Callable[[Workspace], list[str]]] = {}
@@ -34,7 +28,7 @@ def case(function: Callable[[Workspace], list[str]]) -> Callable[[Workspace], li
 
 
 def _file(ws: Workspace, relative: str = BY_COUNTRY) -> Path:
-    return ws.releases / str(EDITION) / BUNDLE / relative
+    return ws.edition_file(EDITION, relative)
 
 
 def _manifest(ws: Workspace) -> Path:

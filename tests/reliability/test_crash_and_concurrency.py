@@ -11,15 +11,20 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from orchestration.settings import PROJECT_ROOT
-from tests.helpers import Workspace, make_workspace, replace_in_file, run_cli
+from tests.helpers import (
+    BY_COUNTRY,
+    PER_100K,
+    Workspace,
+    make_workspace,
+    mart_checksums,
+    replace_in_file,
+    run_cli,
+)
 
 TRIALS = 20
-PER_100K = "1. Research and Development/Data/fig_1.2.4.csv"
-BY_COUNTRY = "4. Economy/Data/fig_4.3.8.csv"
 
 
 def _restate_2025(ws: Workspace) -> None:
@@ -31,24 +36,7 @@ def _restate_2025(ws: Workspace) -> None:
 
 def _state(warehouse: Path) -> dict[str, str]:
     """Checksums of each mart's rows without load timestamps: equal means the same published state."""
-    import hashlib
-
-    with duckdb.connect(str(warehouse)) as con:
-        sums = {}
-        for (table,) in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
-        ).fetchall():
-            columns = [
-                c for (c, t) in con.execute(
-                    "select column_name, data_type from information_schema.columns "
-                    "where table_schema = 'marts' and table_name = ? order by ordinal_position", [table]
-                ).fetchall() if not t.startswith("TIMESTAMP")
-            ]  # fmt: skip
-            rows = con.execute(
-                f'select {", ".join(chr(34) + c + chr(34) for c in columns)} from marts."{table}"'
-            ).fetchall()
-            sums[table] = hashlib.sha256("\n".join(sorted(map(repr, rows))).encode()).hexdigest()
-        return sums
+    return mart_checksums(warehouse, without_timestamps=True)
 
 
 def _build_process(ws: Workspace, *args: str) -> subprocess.Popen:
@@ -97,6 +85,7 @@ def test_a_build_killed_at_any_moment_leaves_old_or_new_marts_and_the_next_build
             process.wait()
             killed = True
         state = _state(ws.warehouse)  # DuckDB opens cleanly after the kill (its WAL is replayed)
+        assert state.keys() == old_state.keys(), f"trial {n} (kill at {delay:.1f}s): marts missing or added"
         mixed = {t: s for t, s in state.items() if s not in (old_state[t], new_state[t])}
         assert not mixed, f"trial {n} (kill at {delay:.1f}s): marts in neither state: {sorted(mixed)}"
         code, _ = run_cli(ws, "build")
@@ -127,7 +116,7 @@ def test_two_builds_at_once_are_serialized_and_both_succeed(workspace: Workspace
 
 
 @pytest.mark.slow
-def test_a_cli_build_while_the_daemon_runs_a_sensor_launched_build_waits_and_both_succeed(
+def test_a_cli_build_overlapping_a_sensor_launched_daemon_run_is_serialized_and_both_succeed(
     workspace: Workspace, tmp_path: Path
 ):
     """`dagster dev` (as `make ui` starts it) builds an edition dropped into the releases directory while a
@@ -142,12 +131,15 @@ def test_a_cli_build_while_the_daemon_runs_a_sensor_launched_build_waits_and_bot
         cli_started = time.time()
         cli = _build_process(workspace, "--force", "--edition", "2025")
         cli_output = cli.communicate(timeout=900)[0]
+        cli_finished = time.time()
         status = dev.wait_for_run(sensor_run)
         window = dev.run(sensor_run)
 
     assert cli.returncode == 0, cli_output
     assert status == "SUCCESS", f"sensor-launched run {sensor_run}: {status}; see {dev.log}"
-    assert cli_started < window["endTime"], "the CLI build started after the daemon's run ended: no overlap"
+    # The two really ran at the same time: each started before the other ended.
+    assert cli_started < window["endTime"], "the CLI build started after the daemon's run ended"
+    assert window["startTime"] < cli_finished, "the daemon's run started after the CLI build ended"
     assert "Could not set lock" not in cli_output + dev.log.read_text(encoding="utf-8")
     assert workspace.query("select count(*) from marts.fct_indicator_values where edition = 2027") == [(93,)]
     assert workspace.query("select count(*) from marts.fct_indicator_values where edition = 2025") == [(97,)]

@@ -12,13 +12,16 @@ import tempfile
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+import pandas as pd
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from orchestration.bundle import open_bundle
 from orchestration.errors import BundleError, EditionRejected
-from orchestration.loader import load_edition
+from orchestration.loader import _parse_values, load_edition
+from orchestration.manifest import ValueColumn
 
 FILE = "4. Economy/Data/fig_4.3.8.csv"
 PLACE, YEAR, VALUE = "Geographic area", "Year", "Total investment (in billions of U.S. dollars)"
@@ -35,6 +38,39 @@ years = st.one_of(st.integers(1990, 2030).map(str), st.text(max_size=5))
 places = st.one_of(
     st.sampled_from(["China", "Korea, Rep", "World", "", "Ünïcödé", 'quote "x"']), st.text(max_size=15)
 )
+
+
+# The oracle below shares the loader's grammar; these readings are written out by hand, so that a wrong
+# grammar in both cannot pass. (cell, percent_sign, thousands separator, scale) -> value, or None for NaN.
+HAND_READINGS = [
+    ("1.", False, None, "1", 1.0),
+    ("+.5e3", False, None, "1", 500.0),
+    (" 12.5 ", False, None, "1", 12.5),
+    ("\u22121.5", False, None, "1", -1.5),  # typographic minus
+    ("1,234", False, None, "1", None),  # separator not declared
+    ("1,234", False, ",", "1", 1234.0),
+    ("12,345.6", False, ",", "1", 12345.6),
+    ("1,23", False, ",", "1", None),  # not a group of three
+    ("12%", False, None, "1", None),  # percent sign not declared
+    ("12%", True, None, "1", 12.0),
+    ("0.7424", False, None, "100", 74.24),  # exact in decimal, not 74.24000000000001
+    ("97.99", False, None, "1000", 97990.0),
+    ("NaN", False, None, "1", None),
+    ("inf", False, None, "1", None),
+    ("-", False, None, "1", None),
+    ("\u0661\u0662", False, None, "1", None),  # Arabic-Indic digits
+    ("\uff11\uff12", False, None, "1", None),  # full-width digits
+    ("0x1F", False, None, "1", None),
+    ("1_000", False, None, "1", None),
+]
+
+
+@pytest.mark.parametrize(("cell", "percent_sign", "thousands", "scale", "want"), HAND_READINGS)
+def test_cells_read_as_written_by_hand(cell, percent_sign, thousands, scale, want):
+    spec = ValueColumn(metric="private_investment_usd_bn", column=VALUE, unit="usd_bn", scale=Decimal(scale),
+                       percent_sign=percent_sign, thousands_separator=thousands)  # fmt: skip
+    (value,) = _parse_values(pd.Series([cell]), spec)[0]
+    assert math.isnan(value) if want is None else value == want, (cell, value)
 
 
 def oracle(cell: str, percent_sign: bool, thousands: str | None, scale: Decimal) -> float:

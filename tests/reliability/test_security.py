@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from orchestration.settings import PROJECT_ROOT
-from tests.helpers import Workspace, replace_in_file, run_cli
+from tests.helpers import BY_COUNTRY, Workspace, replace_in_file, run_cli
 
 # Folders a build may write to inside the project: dbt's own working folders. Everything else it writes
 # goes to AI_INDEX_WAREHOUSE, AI_INDEX_DATA_DIR and DAGSTER_HOME, which the test points elsewhere.
@@ -31,12 +31,13 @@ def _snapshot() -> dict[str, float]:
 
 
 def test_a_build_writes_nothing_outside_its_data_folders(workspace: Workspace):
-    replace_in_file(workspace.edition_file(2025, "4. Economy/Data/fig_4.3.8.csv"), "China,9.29", "China,9.31")
+    replace_in_file(workspace.edition_file(2025, BY_COUNTRY), "China,9.29", "China,9.31")
     before = _snapshot()
     code, _ = run_cli(workspace, "build")
     assert code == 0
     after = _snapshot()
-    assert {k for k in after if after[k] != before.get(k)} == set(), "the build wrote inside the project"
+    changed = sorted(k for k in before.keys() | after.keys() if after.get(k) != before.get(k))
+    assert changed == [], "the build wrote, added or deleted these files inside the project"
     assert (workspace.data_dir / "exports" / "README.md").is_file()  # ... and where it was told to
 
 
@@ -44,28 +45,37 @@ def _python_sources() -> list[Path]:
     return [p for d in ("orchestration", "expectations") for p in (PROJECT_ROOT / d).rglob("*.py")]
 
 
+SQL_WORDS = re.compile(r"\b(select|insert|delete|update|create|alter|drop|copy)\b", re.I)
+# What an SQL f-string may interpolate: quoted identifiers, and the two fragments exports.py builds from
+# them (`relation` = marts."<ident>", `latest` = a fixed where clause).
+ALLOWED_FRAGMENTS = {"relation", "latest"}
+
+
+def _is_sql_literal(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Constant) and isinstance(node.value, str) and bool(SQL_WORDS.search(node.value))
+    )
+
+
 def test_sql_never_interpolates_values():
-    """Every f-string passed to execute()/sql() interpolates only quoted identifiers (ident/column_list)."""
+    """SQL text is never built from values: f-strings interpolate only quoted identifiers (ident,
+    column_list) or fragments made of them, and no SQL literal goes through .format(), % or +."""
     offenders = []
     for path in _python_sources():
+        where = path.relative_to(PROJECT_ROOT)
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if not isinstance(node, ast.JoinedStr):
-                continue
-            text = ast.unparse(node)
-            if not re.search(r"\b(select|insert|delete|update|create|alter|drop|copy)\b", text, re.I):
-                continue
-            for value in node.values:
-                if isinstance(value, ast.FormattedValue):
-                    expr = ast.unparse(value.value)
-                    allowed = expr.startswith(("ident(", "column_list(")) or expr in {
-                        "relation",
-                        "latest",
-                        "query",
-                        "insert",
-                        "editions",
-                    }
-                    if not allowed:
-                        offenders.append(f"{path.relative_to(PROJECT_ROOT)}:{node.lineno}: {{{expr}}}")
+            if isinstance(node, ast.JoinedStr) and SQL_WORDS.search(ast.unparse(node)):
+                for value in node.values:
+                    if isinstance(value, ast.FormattedValue):
+                        expr = ast.unparse(value.value)
+                        if not (expr.startswith(("ident(", "column_list(")) or expr in ALLOWED_FRAGMENTS):
+                            offenders.append(f"{where}:{node.lineno}: {{{expr}}}")
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                if node.func.attr == "format" and _is_sql_literal(node.func.value):
+                    offenders.append(f"{where}:{node.lineno}: str.format on SQL")
+            elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod | ast.Add):
+                if _is_sql_literal(node.left) or _is_sql_literal(node.right):
+                    offenders.append(f"{where}:{node.lineno}: SQL built with {type(node.op).__name__}")
     assert offenders == []
 
 
