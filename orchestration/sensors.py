@@ -18,6 +18,7 @@ from orchestration.locking import warehouse_lock
 from orchestration.partitions import RANGE_END_TAG, RANGE_START_TAG, edition_partitions
 from orchestration.resources import WarehouseResource
 from orchestration.runs import contiguous_ranges
+from orchestration.warehouse import marts_lag
 
 
 def _fingerprint(edition_dir) -> str:
@@ -53,12 +54,16 @@ def edition_release_sensor(context: dg.SensorEvaluationContext, warehouse: Wareh
         seen: dict[str, str] = json.loads(context.cursor)
         changed = sorted((key for key, fp in current.items() if seen.get(key) != fp), key=int)
     else:
-        # First tick: build only what the warehouse does not hold yet (e.g. after `make run`, nothing).
+        # First tick: build only what the warehouse does not hold yet (e.g. after `make run`, nothing):
+        # editions whose bundle changed since raw loaded them, and editions whose load a killed or failed
+        # build left without its dbt or exports step (as `ai-index build` does).
         from orchestration.release_gate import editions_not_current  # pandas: not at definitions load
 
         try:
             with warehouse_lock(settings.lock_path, timeout_s=0):
-                changed = [str(e) for e in editions_not_current(settings, sorted(releases))]
+                stale = editions_not_current(settings, sorted(releases))
+                lagging = [e for e in marts_lag(settings.warehouse_path) if e in releases]
+            changed = [str(e) for e in sorted({*stale, *lagging})]
         except (TimeoutError, duckdb.IOException):
             return dg.SkipReason("the warehouse is being written by a build; looking again at the next tick")
     if not new_partitions and not changed:

@@ -224,3 +224,10 @@ def test_the_sensors_first_tick_registers_every_edition_and_builds_only_what_the
         con.execute("delete from raw.editions where edition in (2025, 2026)")
     (request,) = first_tick(partial).run_requests
     assert (request.tags[RANGE_START_TAG], request.tags[RANGE_END_TAG]) == ("2025", "2026")
+    # A build killed after loading 2023 but before dbt finished: its raw rows are current, its marts not.
+    lagging = tmp_path / "lagging.duckdb"
+    shutil.copy(built.warehouse, lagging)
+    with duckdb.connect(str(lagging)) as con:
+        con.execute("delete from ops.built where edition = 2023 and step = 'dbt'")
+    (request,) = first_tick(lagging).run_requests
+    assert request.partition_key == "2023"
