@@ -4,4 +4,5 @@
 - `suites.py`: the suites, declared from that file.
 - `frames.py`: the frames the suites validate, built from a loaded edition.
 - `runner.py`: runs the suites with Great Expectations, builds Data Docs, summarises results.
+- `stores.py`: where GE keeps suites, results and Data Docs (crash-safe writes; no YAML context file).
 """

@@ -17,12 +17,12 @@ import pandas as pd
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no network calls from the checks
 
 import great_expectations as gx  # noqa: E402
-from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
 from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier  # noqa: E402
 
 from expectations import suites  # noqa: E402
 from expectations.config import ReleaseCheckConfig, load_config  # noqa: E402
 from expectations.frames import cross_edition_frame, edition_values_frame, geocode  # noqa: E402
+from expectations.stores import context_config  # noqa: E402
 from orchestration.geography import gazetteer  # noqa: E402
 from orchestration.loader import LoadedEdition  # noqa: E402
 
@@ -92,21 +92,10 @@ class ReleaseCheckRun:
 
 @cache
 def _context(context_dir: str, docs_dir: str):
-    context = gx.get_context(mode="file", project_root_dir=context_dir)
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    site = {
-        "class_name": "SiteBuilder",
-        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": docs_dir},
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-    }
-    if DOCS_SITE in context.list_data_docs_sites():
-        context.update_data_docs_site(DOCS_SITE, site)
-    else:
-        context.add_data_docs_site(DOCS_SITE, site)
-    for name in list(context.list_data_docs_sites()):
-        if name != DOCS_SITE:  # the default site would write a second copy under data/ge/
-            context.delete_data_docs_site(name)
-    context.variables.save()
+    # Ephemeral: no great_expectations.yml to rewrite (and truncate, if the build is killed) on every run.
+    context = gx.get_context(
+        mode="ephemeral", project_config=context_config(Path(context_dir), Path(docs_dir), DOCS_SITE)
+    )
     context.data_sources.add_or_update_pandas("release_checks")
     return context
 

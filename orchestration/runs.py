@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
+from orchestration.atomic import write_atomically
 from orchestration.jobs import BUILD_JOB
 from orchestration.partitions import RANGE_END_TAG, RANGE_START_TAG, edition_partitions
 from orchestration.settings import Settings, dagster_home
@@ -27,7 +28,7 @@ def get_instance() -> dg.DagsterInstance:
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
-        config.write_text(DAGSTER_YAML, encoding="utf-8")
+        write_atomically(config, DAGSTER_YAML)
     os.environ["DAGSTER_HOME"] = str(home)
     return dg.DagsterInstance.get()
 

@@ -326,3 +326,67 @@ def test_data_docs_are_built_and_the_asset_check_links_to_them(built):
     from pathlib import Path
 
     assert Path(page.removeprefix("file://")).is_file()
+
+
+# A child that runs `ai-index validate` and SIGKILLs itself at its Nth store write, after the object is
+# written to its temporary file and before the rename: the moment a plain `open(path, "w")` would leave a
+# truncated file behind.
+_KILLED_AT_A_STORE_WRITE = """
+import os, signal, sys
+from orchestration.cli import main
+
+real_replace, writes = os.replace, 0
+
+def replace(src, dst):
+    global writes
+    if str(dst).endswith(".json"):
+        writes += 1
+        if writes == int(sys.argv[1]):
+            os.kill(os.getpid(), signal.SIGKILL)
+    real_replace(src, dst)
+
+os.replace = replace
+sys.exit(main(["validate", "--edition", "2024", "--edition", "2025"]))
+"""
+
+
+def test_a_validation_killed_while_writing_its_stores_leaves_them_readable_and_the_next_run_succeeds(sample):
+    import json
+    import os
+    import re
+    import signal
+    import subprocess
+    import sys
+
+    from orchestration.atomic import PARTIAL_SUFFIX
+    from tests.helpers import environment
+
+    context_dir = _settings(sample).ge_context_dir
+    with environment(sample.env()):
+        env = dict(os.environ)
+    first = subprocess.run(
+        [sys.executable, "-c", _KILLED_AT_A_STORE_WRITE, "0"], env=env, capture_output=True
+    )
+    assert first.returncode == 0, first.stderr.decode()[-2000:]
+    assert list(context_dir.rglob("*.json")), "the stores must keep suites and validation results on disk"
+
+    killed = subprocess.run(
+        [sys.executable, "-c", _KILLED_AT_A_STORE_WRITE, "4"], env=env, capture_output=True
+    )
+    assert killed.returncode == -signal.SIGKILL, "the child must die inside a store write"
+    assert list(context_dir.rglob(f"*{PARTIAL_SUFFIX}")), "the killed write left its temporary file"
+    for path in context_dir.rglob("*.json"):  # old or new objects, never a truncated one
+        json.loads(path.read_text(encoding="utf-8"))
+
+    after = subprocess.run(
+        [sys.executable, "-c", _KILLED_AT_A_STORE_WRITE, "0"], env=env, capture_output=True
+    )
+    assert after.returncode == 0, after.stderr.decode()[-2000:]
+    index = sample.data_dir / "docs" / "ge" / "index.html"
+    # The Data Docs index links the 2025 validation of the first run and of the last (history kept).
+    runs = set(
+        re.findall(
+            r"validations/edition_values/edition_2025/__none__/(\d{8}T\d{6}\.\d+Z)/", index.read_text("utf-8")
+        )
+    )
+    assert len(runs) >= 2, runs

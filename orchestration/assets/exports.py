@@ -8,6 +8,7 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource
 
 from orchestration.assets.dbt import dbt_project
+from orchestration.atomic import write_atomically
 from orchestration.locking import warehouse_lock
 from orchestration.partitions import edition_partitions
 from orchestration.resources import WarehouseResource
@@ -33,8 +34,9 @@ def generate_dbt_docs(dbt: DbtCliResource, settings: Settings, log) -> str:
         and stamp.read_text() == source_sha
         and all((generated / f).exists() for f in DOCS_FILES)
     ):
+        stamp.unlink(missing_ok=True)  # a generation killed midway must not pass for a complete one
         dbt.cli(["docs", "generate"], target_path=target, raise_on_error=True).wait()
-        stamp.write_text(source_sha)
+        write_atomically(stamp, source_sha)
         status = "generated"
     docs_dir = settings.data_dir / "docs" / "dbt"
     docs_dir.mkdir(parents=True, exist_ok=True)
