@@ -21,7 +21,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from orchestration.runs import register_editions
+from orchestration.runs import DAGSTER_YAML, register_editions
 from orchestration.settings import PROJECT_ROOT
 from tests.helpers import Workspace
 
@@ -90,7 +90,7 @@ def dagster_dev(ws: Workspace, log: Path) -> Iterator[DagsterDev]:
 def prepare_instance(ws: Workspace) -> list[str]:
     """A Dagster home without telemetry, where the editions already exist as partitions."""
     ws.dagster_home.mkdir(parents=True)
-    (ws.dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    (ws.dagster_home / "dagster.yaml").write_text(DAGSTER_YAML, encoding="utf-8")
     editions = sorted(int(p.name) for p in ws.releases.iterdir() if p.name.isdigit())
     with dg.DagsterInstance.from_config(str(ws.dagster_home)) as instance:
         return register_editions(instance, editions)

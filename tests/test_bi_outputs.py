@@ -217,17 +217,19 @@ def test_the_sensors_first_tick_registers_every_edition_and_builds_only_what_the
     empty = first_tick(tmp_path / "none.duckdb")  # an empty warehouse: one run for the five editions
     (request,) = empty.run_requests
     assert (request.tags[RANGE_START_TAG], request.tags[RANGE_END_TAG]) == ("2022", "2026")
+
+    def built_copy_after(name: str, sql: str):
+        copy = tmp_path / f"{name}.duckdb"
+        shutil.copy(built.warehouse, copy)
+        with duckdb.connect(str(copy)) as con:
+            con.execute(sql)
+        return copy
+
     # A warehouse that lacks the two newest editions: one run for exactly those two.
-    partial = tmp_path / "partial.duckdb"
-    shutil.copy(built.warehouse, partial)
-    with duckdb.connect(str(partial)) as con:
-        con.execute("delete from raw.editions where edition in (2025, 2026)")
+    partial = built_copy_after("partial", "delete from raw.editions where edition in (2025, 2026)")
     (request,) = first_tick(partial).run_requests
     assert (request.tags[RANGE_START_TAG], request.tags[RANGE_END_TAG]) == ("2025", "2026")
     # A build killed after loading 2023 but before dbt finished: its raw rows are current, its marts not.
-    lagging = tmp_path / "lagging.duckdb"
-    shutil.copy(built.warehouse, lagging)
-    with duckdb.connect(str(lagging)) as con:
-        con.execute("delete from ops.built where edition = 2023 and step = 'dbt'")
+    lagging = built_copy_after("lagging", "delete from ops.built where edition = 2023 and step = 'dbt'")
     (request,) = first_tick(lagging).run_requests
     assert request.partition_key == "2023"

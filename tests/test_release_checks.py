@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
 import dagster as dg
 import pytest
 
+from orchestration.atomic import PARTIAL_SUFFIX
 from orchestration.bundle import discover_editions
 from orchestration.release_gate import validate_releases
-from orchestration.settings import Settings
+from orchestration.settings import PROJECT_ROOT, Settings
 from tests.helpers import (
     BY_COUNTRY,
     BY_REGION,
     PER_100K,
     SELECT_AREAS,
     Workspace,
+    environment,
     make_workspace,
     replace_in_file,
     run_cli,
@@ -323,8 +333,6 @@ def test_data_docs_are_built_and_the_asset_check_links_to_them(built):
     assert evaluation.metadata["data_docs_index"].value == str(index)
     page = evaluation.metadata["data_docs_2025"].value
     assert page.startswith("file://") and (built.data_dir / "docs" / "ge").as_posix() in page
-    from pathlib import Path
-
     assert Path(page.removeprefix("file://")).is_file()
 
 
@@ -346,41 +354,30 @@ def replace(src, dst):
     real_replace(src, dst)
 
 os.replace = replace
-sys.exit(main(["validate", "--edition", "2024", "--edition", "2025"]))
+sys.exit(main(["validate"]))
 """
 
 
 def test_a_validation_killed_while_writing_its_stores_leaves_them_readable_and_the_next_run_succeeds(sample):
-    import json
-    import os
-    import re
-    import signal
-    import subprocess
-    import sys
-
-    from orchestration.atomic import PARTIAL_SUFFIX
-    from tests.helpers import environment
-
     context_dir = _settings(sample).ge_context_dir
     with environment(sample.env()):
         env = dict(os.environ)
-    first = subprocess.run(
-        [sys.executable, "-c", _KILLED_AT_A_STORE_WRITE, "0"], env=env, capture_output=True
-    )
+
+    def validate(kill_at_write: int) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-c", _KILLED_AT_A_STORE_WRITE, str(kill_at_write)]
+        return subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True)
+
+    first = validate(0)
     assert first.returncode == 0, first.stderr.decode()[-2000:]
     assert list(context_dir.rglob("*.json")), "the stores must keep suites and validation results on disk"
 
-    killed = subprocess.run(
-        [sys.executable, "-c", _KILLED_AT_A_STORE_WRITE, "4"], env=env, capture_output=True
-    )
+    killed = validate(4)
     assert killed.returncode == -signal.SIGKILL, "the child must die inside a store write"
     assert list(context_dir.rglob(f"*{PARTIAL_SUFFIX}")), "the killed write left its temporary file"
     for path in context_dir.rglob("*.json"):  # old or new objects, never a truncated one
         json.loads(path.read_text(encoding="utf-8"))
 
-    after = subprocess.run(
-        [sys.executable, "-c", _KILLED_AT_A_STORE_WRITE, "0"], env=env, capture_output=True
-    )
+    after = validate(0)
     assert after.returncode == 0, after.stderr.decode()[-2000:]
     index = sample.data_dir / "docs" / "ge" / "index.html"
     # The Data Docs index links the 2025 validation of the first run and of the last (history kept).

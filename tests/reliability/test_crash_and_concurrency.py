@@ -25,6 +25,7 @@ from tests.helpers import (
 )
 
 TRIALS = 20
+DBT_BACKUP = "__dbt_backup"
 
 
 def _restate_2025(ws: Workspace) -> None:
@@ -85,6 +86,11 @@ def test_a_build_killed_at_any_moment_leaves_old_or_new_marts_and_the_next_build
             process.wait()
             killed = True
         state = _state(ws.warehouse)  # DuckDB opens cleanly after the kill (its WAL is replayed)
+        # dbt-duckdb swaps a mart's new table in and commits, then drops the old one (`<mart>__dbt_backup`)
+        # in a statement of its own: a kill between the two leaves that old copy beside the new mart until
+        # the next build drops it (asserted below: the next build's state has no extra table).
+        leftovers = {t for t in state if t.endswith(DBT_BACKUP) and t.removesuffix(DBT_BACKUP) in old_state}
+        state = {t: s for t, s in state.items() if t not in leftovers}
         assert state.keys() == old_state.keys(), f"trial {n} (kill at {delay:.1f}s): marts missing or added"
         mixed = {t: s for t, s in state.items() if s not in (old_state[t], new_state[t])}
         assert not mixed, f"trial {n} (kill at {delay:.1f}s): marts in neither state: {sorted(mixed)}"
