@@ -160,3 +160,36 @@ def _first_sensor_run(dev, timeout_s: float = 120) -> str:
                 return run["runId"]
         time.sleep(0.5)
     pytest.fail(f"edition_release_sensor launched no run in {timeout_s:.0f}s; see {dev.log}")
+
+
+# A first build killed while Dagster creates its storage: here at the rename that puts the created
+# storage in place (before the fix, the kill fell between two CREATE TABLEs of the same database).
+_KILLED_CREATING_THE_INSTANCE = """
+import os, signal, sys
+from orchestration.runs import get_instance, register_editions
+
+real_rename = os.rename
+
+def rename(src, dst):
+    if sys.argv[1] == "kill" and str(dst).endswith("schedules"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    real_rename(src, dst)
+
+os.rename = rename
+print(register_editions(get_instance(), [2024, 2025]))
+"""
+
+
+def test_a_first_build_killed_while_dagster_creates_its_storage_leaves_a_usable_instance(tmp_path):
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "home")}
+
+    def child(mode: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-c", _KILLED_CREATING_THE_INSTANCE, mode]
+        return subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+
+    killed = child("kill")
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    assert (tmp_path / "home" / "history").is_dir() and not (tmp_path / "home" / "schedules").exists()
+    after = child("run")
+    assert after.returncode == 0, after.stderr[-2000:]
+    assert after.stdout.strip() == "['2024', '2025']"
