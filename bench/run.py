@@ -58,20 +58,22 @@ def _set_env(env: dict[str, str]) -> None:
 
 def baseline_build(releases: Path, root: Path) -> dict[str, float]:
     """Loader + GE suites + warehouse write per edition, then `dbt build`: no Dagster anywhere."""
+    from expectations.config import load_config
     from expectations.runner import publish_data_docs, run_release_checks
-    from orchestration.assets.dbt import dbt_build_args, dbt_env, dbt_executable, dbt_project
-    from orchestration.bundle import discover_editions, open_bundle
-    from orchestration.loader import load_edition
-    from orchestration.release_gate import checks_fingerprint
+    from orchestration.releases.bundle import discover_editions, open_bundle
+    from orchestration.releases.loader import load_edition
     from orchestration.settings import get_settings
-    from orchestration.warehouse import earlier_editions, methodology_breaks, replace_edition
+    from orchestration.warehouse.dbt_cli import dbt_build_args, dbt_env, dbt_executable
+    from orchestration.warehouse.gate import checks_fingerprint
+    from orchestration.warehouse.raw import earlier_editions, methodology_breaks, replace_edition
 
     _set_env(_env(root, releases))
     settings = get_settings()
     times = {"load": 0.0, "ge": 0.0, "write": 0.0}
     runs = []
     editions = discover_editions(releases)
-    checks_fp = checks_fingerprint()
+    checks_fp = checks_fingerprint(settings)
+    rules = load_config().metrics.values()
     for edition, edition_dir in sorted(editions.items()):
         t0 = time.perf_counter()
         bundle = open_bundle(edition_dir)
@@ -87,7 +89,7 @@ def baseline_build(releases: Path, root: Path) -> dict[str, float]:
         runs.append(checks)
         t2 = time.perf_counter()
         assert checks.passed, checks.problems()
-        replace_edition(settings.warehouse_path, loaded, bundle.manifest, "folder", checks_fp)
+        replace_edition(settings.warehouse_path, loaded, bundle.manifest, "folder", checks_fp, rules)
         t3 = time.perf_counter()
         times["load"] += t1 - t0
         times["ge"] += t2 - t1
@@ -95,11 +97,10 @@ def baseline_build(releases: Path, root: Path) -> dict[str, float]:
     t0 = time.perf_counter()
     publish_data_docs(runs, settings.ge_context_dir, settings.ge_docs_dir)
     times["ge"] += time.perf_counter() - t0
-    project = dbt_project()
     t0 = time.perf_counter()
     subprocess.run(
         [dbt_executable(), *dbt_build_args(), "--target-path", "target/baseline", "--quiet"],
-        cwd=project.project_dir, check=True, env={**os.environ, **dbt_env(settings.warehouse_path, sorted(editions))},
+        cwd=settings.dbt_project_dir, check=True, env={**os.environ, **dbt_env(settings.warehouse_path, sorted(editions))},
     )  # fmt: skip
     times["dbt"] = time.perf_counter() - t0
     times["total"] = sum(times.values())
@@ -113,8 +114,8 @@ def product_build(releases: Path, root: Path) -> dict[str, float]:
 
     import dagster as dg
 
-    from orchestration.cli import main
-    from orchestration.runs import run_report
+    from orchestration.cli.main import main
+    from orchestration.cli.runs import run_report
 
     _set_env(_env(root, releases))
     t0 = time.perf_counter()
@@ -134,7 +135,7 @@ def quiet_build(releases: Path, root: Path) -> float:
     import contextlib
     import io
 
-    from orchestration.cli import main
+    from orchestration.cli.main import main
 
     _set_env(_env(root, releases))
     t0 = time.perf_counter()
@@ -176,7 +177,7 @@ def definitions_load_seconds(runs: int) -> float:
 
 
 def run_dataset(name: str, runs: int, work: Path) -> dict:
-    from orchestration.synthetic import SynthSpec, write_synthetic_releases
+    from orchestration.authoring.synthetic import SynthSpec, write_synthetic_releases
 
     releases = ROOT / "data" / "releases"
     if DATASETS[name] is not None:

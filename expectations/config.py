@@ -1,4 +1,5 @@
-"""Typed view of `release_checks.yml`."""
+"""Typed view of `release_checks.yml` (severities and edition-wide tolerances), joined with the metric
+rules of the registry (ranges, lags, additivity, revision tolerances: `dbt_project/seeds/metrics.csv`)."""
 
 from __future__ import annotations
 
@@ -9,22 +10,10 @@ from typing import Literal
 
 import yaml
 
-from orchestration.metrics import metric_registry
+from orchestration.reference.metrics import Metric, metric_registry
 
 CONFIG_PATH = Path(__file__).with_name("release_checks.yml")
 Severity = Literal["error", "warning"]
-
-
-@dataclass(frozen=True)
-class MetricRules:
-    metric: str
-    min_value: float
-    max_value: float
-    publication_lag: int
-    additive: bool
-    revision_warning_pct: float
-    revision_error_pct: float
-    revision_floor: float
 
 
 @dataclass(frozen=True)
@@ -32,29 +21,16 @@ class ReleaseCheckConfig:
     first_data_year: int
     share_sum_tolerance_pct: float
     severities: dict[str, dict[str, Severity]]
-    metrics: dict[str, MetricRules]
+    metrics: dict[str, Metric]
 
     def severity(self, suite: str, expectation: str) -> Severity:
         return self.severities[suite][expectation]
 
+    def metrics_measuring(self, measure: str) -> list[str]:
+        return [m for m, spec in self.metrics.items() if spec.measure == measure]
 
-def parse_config(raw: dict) -> ReleaseCheckConfig:
-    metrics = {}
-    for metric, rules in raw["metrics"].items():
-        low, high = rules["range"]
-        metrics[metric] = MetricRules(
-            metric=metric,
-            min_value=float(low),
-            max_value=float(high),
-            publication_lag=int(rules["publication_lag"]),
-            additive=bool(rules.get("additive", False)),
-            revision_warning_pct=float(rules["revision_pct"]["warning"]),
-            revision_error_pct=float(rules["revision_pct"]["error"]),
-            revision_floor=float(rules["revision_pct"].get("floor", 0)),
-        )
-    missing = sorted(set(metric_registry()) - set(metrics))
-    if missing:
-        raise ValueError(f"{CONFIG_PATH.name}: no rules for metrics {missing}")
+
+def parse_config(raw: dict, metrics: dict[str, Metric]) -> ReleaseCheckConfig:
     for suite, expectations in raw["severities"].items():
         for name, severity in expectations.items():
             if severity not in ("error", "warning"):
@@ -68,5 +44,9 @@ def parse_config(raw: dict) -> ReleaseCheckConfig:
 
 
 @cache
+def _read(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
 def load_config(path: Path = CONFIG_PATH) -> ReleaseCheckConfig:
-    return parse_config(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return parse_config(_read(path), metric_registry())

@@ -8,13 +8,17 @@ rows carry file, row, place, year and value.
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import jinja2
 import numpy as np
 import pandas as pd
 
 from expectations.config import ReleaseCheckConfig
-from orchestration.geography import Gazetteer
-
-SHARE_METRIC = "granted_ai_patents_share_of_world_pct"
+from orchestration.reference.geography import Gazetteer
+from orchestration.settings import get_settings
 
 _CROSS_EDITION_DTYPES = {
     "data_year": "Int64", "edition_from": "Int64", "edition_to": "Int64", "value_from": "float64",
@@ -29,17 +33,30 @@ CROSS_EDITION_COLUMNS = [
 ]  # fmt: skip
 
 
+@cache
+def _revision_rule(macro_path: Path, stamp: int) -> str:
+    """The revision rule as a SQL expression over (value_from, value_to, revision_floor), rendered from the
+    dbt macro that `mart_release_revisions` uses: the checks and the mart judge a restatement alike."""
+    module = jinja2.Environment(autoescape=False).from_string(macro_path.read_text(encoding="utf-8")).module
+    return str(module.judged_revision_pct("value_from", "value_to", "revision_floor"))
+
+
+def judged_revision_pct(revisions: pd.DataFrame) -> pd.Series:
+    """The relative change (%) a restatement is judged by: `value_from`, `value_to`, `revision_floor`."""
+    path = get_settings().dbt_project_dir / "macros" / "judged_revision_pct.sql"
+    rule = _revision_rule(path, path.stat().st_mtime_ns)
+    frame = revisions[["value_from", "value_to", "revision_floor"]].astype("float64")
+    with duckdb.connect() as con:
+        con.register("revisions", frame)
+        judged = con.execute(f"select {rule} as judged from revisions").df()["judged"]  # noqa: S608 - the dbt macro
+    return pd.Series(judged.to_numpy(dtype="float64"), index=revisions.index)
+
+
 def geocode(frame: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
-    """Add geo_code and geo_kind (None for an unknown or blank place)."""
-    pairs = frame[["geo_grouping", "place_as_written"]].drop_duplicates()
-    found = {}
-    for grouping, place in pairs.itertuples(index=False):
-        geo = gazetteer.resolve(grouping, place) if isinstance(place, str) else None
-        found[(grouping, place)] = (geo.geo_code, geo.geo_kind) if geo else (None, None)
-    keys = list(zip(frame["geo_grouping"], frame["place_as_written"], strict=True))
+    """Add geo_kind to the loader's geo_code (None for an unknown or blank place)."""
+    kinds = {code: geo.geo_kind for code, geo in gazetteer.geographies.items()}
     out = frame.copy()
-    out["geo_code"] = [found[k][0] for k in keys]
-    out["geo_kind"] = [found[k][1] for k in keys]
+    out["geo_kind"] = out["geo_code"].map(kinds)
     return out
 
 
@@ -52,13 +69,13 @@ def edition_values_frame(
     out["place_id"] = out["geo_code"].where(
         out["geo_code"].notna(), out["geo_grouping"] + ":" + out["place_key"].astype("string")
     )
-    shares = out["metric"] == SHARE_METRIC
+    shares = out["metric"].isin(config.metrics_measuring("share_of_world"))
     out["share_sum"] = np.nan
     if shares.any():
         out.loc[shares, "share_sum"] = (
             out[shares].groupby(["source_file", "data_year"])["value"].transform("sum")
         )
-    additive = [m for m, rules in config.metrics.items() if rules.additive]
+    additive = [m for m, rules in config.metrics.items() if rules.is_additive]
     world = (
         out[(out["geo_code"] == "WLD") & out["metric"].isin(additive)]
         .groupby(["metric", "data_year"], as_index=False)["value"]
@@ -67,10 +84,10 @@ def edition_values_frame(
     )
     out = out.merge(world, on=["metric", "data_year"], how="left")
     out["range_min"] = (
-        out["metric"].map({m: r.min_value for m, r in config.metrics.items()}).astype("float64")
+        out["metric"].map({m: r.range_min for m, r in config.metrics.items()}).astype("float64")
     )
     out["range_max"] = (
-        out["metric"].map({m: r.max_value for m, r in config.metrics.items()}).astype("float64")
+        out["metric"].map({m: r.range_max for m, r in config.metrics.items()}).astype("float64")
     )
     return out
 
@@ -93,17 +110,8 @@ def cross_edition_frame(
     revisions = left.rename(columns={"value": "value_to"}).merge(right, on=keys, how="inner")
     revisions["edition_to"] = edition
     revisions["check_kind"] = "revision"
-    base = revisions["value_from"].abs()
-    change = (revisions["value_to"] - revisions["value_from"]).abs()
-    floors = pd.Series(
-        [config.metrics[m].revision_floor for m in revisions["metric"]],
-        index=revisions.index,
-        dtype="float64",
-    )
-    change = change.where(change > floors, 0.0)  # rounding, not a revision
-    revisions["abs_rel_change_pct"] = np.where(
-        base > 0, 100.0 * change / base.where(base > 0, 1.0), np.where(change > 0, np.inf, 0.0)
-    )
+    revisions["revision_floor"] = [config.metrics[m].revision_floor for m in revisions["metric"]]
+    revisions["abs_rel_change_pct"] = judged_revision_pct(revisions)
     pairs = set(zip(revisions["edition_from"].astype(int), revisions["metric"], strict=True))
     across_break = {(f, m): int(any((e, m) in breaks for e in range(f + 1, edition + 1))) for f, m in pairs}
     revisions["is_methodology_break"] = [

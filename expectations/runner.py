@@ -23,8 +23,8 @@ from expectations import suites  # noqa: E402
 from expectations.config import ReleaseCheckConfig, load_config  # noqa: E402
 from expectations.frames import cross_edition_frame, edition_values_frame, geocode  # noqa: E402
 from expectations.stores import context_config  # noqa: E402
-from orchestration.geography import gazetteer  # noqa: E402
-from orchestration.loader import LoadedEdition  # noqa: E402
+from orchestration.reference.geography import gazetteer  # noqa: E402
+from orchestration.releases.loader import LoadedEdition  # noqa: E402
 
 DOCS_SITE = "ai_index_release_checks"
 EXAMPLES_SHOWN = 20

@@ -12,7 +12,6 @@ import great_expectations.expectations as gxe
 from great_expectations.expectations.row_conditions import Column
 
 from expectations.config import ReleaseCheckConfig
-from expectations.frames import SHARE_METRIC
 
 FILE_COLUMNS = "file_columns"
 EDITION_VALUES = "edition_values"
@@ -89,7 +88,8 @@ def edition_values_checks(config: ReleaseCheckConfig, edition: int) -> list[Chec
         _check(config, s, "shares_sum_at_most_100",
                f"Shares of one figure and year add up to at most 100 + {config.share_sum_tolerance_pct}",
                gxe.ExpectColumnValuesToBeBetween, "value_column", column="share_sum",
-               max_value=100 + config.share_sum_tolerance_pct, row_condition=Column("metric") == SHARE_METRIC),
+               max_value=100 + config.share_sum_tolerance_pct,
+               row_condition=Column("metric").is_in(config.metrics_measuring("share_of_world"))),
         _check(config, s, "value_has_provenance",
                "Every value has a reliability grade: a PROVENANCE.csv row, or the manifest's default_reliability",
                gxe.ExpectColumnValuesToNotBeNull, "value_column", column="reliability"),

@@ -4,6 +4,9 @@ Environment:
     AI_INDEX_RELEASES_DIR  edition bundles (default: data/releases)
     AI_INDEX_WAREHOUSE     DuckDB file (default: data/warehouse/ai_index.duckdb)
     AI_INDEX_DATA_DIR      generated outputs: docs, exports, reports (default: data)
+    AI_INDEX_DBT_PROJECT_DIR  the dbt project, whose seeds are the metric and geography registries
+                           (default: dbt_project; a copy lets a test add a metric by data alone)
+    AI_INDEX_FOCUS_COUNTRY the country whose series the mart charts follow (default: KOR)
     DAGSTER_HOME           Dagster instance (default: .dagster_home, git-ignored)
 """
 
@@ -15,7 +18,6 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
-SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 REFERENCE_CSV = PROJECT_ROOT / "data" / "reference" / "ai_index_published_figures.csv"
 # The real editions shipped with the project: never a place for synthetic ones.
@@ -32,6 +34,11 @@ class Settings:
     releases_dir: Path
     warehouse_path: Path
     data_dir: Path
+    dbt_project_dir: Path = DBT_PROJECT_DIR
+
+    @property
+    def seeds_dir(self) -> Path:
+        return self.dbt_project_dir / "seeds"
 
     @property
     def ge_docs_dir(self) -> Path:
@@ -62,7 +69,14 @@ def get_settings() -> Settings:
             "AI_INDEX_WAREHOUSE", PROJECT_ROOT / "data" / "warehouse" / "ai_index.duckdb"
         ),
         data_dir=_path_from_env("AI_INDEX_DATA_DIR", PROJECT_ROOT / "data"),
+        dbt_project_dir=_path_from_env("AI_INDEX_DBT_PROJECT_DIR", DBT_PROJECT_DIR),
     )
+
+
+def focus_country() -> str:
+    """The country whose series the charts follow (the design card's question: is South Korea losing AI
+    talent?)."""
+    return os.environ.get("AI_INDEX_FOCUS_COUNTRY", "KOR").upper()
 
 
 def dagster_home() -> Path:

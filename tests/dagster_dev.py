@@ -21,7 +21,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from orchestration.runs import DAGSTER_YAML, register_editions
+from orchestration.cli.instance import DAGSTER_YAML, register_editions
 from orchestration.settings import PROJECT_ROOT
 from tests.helpers import Workspace
 

@@ -124,7 +124,7 @@ def environment(env: dict[str, str]) -> Iterator[None]:
 
 def run_cli(ws: Workspace, *args: str, capsys=None) -> tuple[int, str]:
     """Run `ai-index ARGS` in-process against the workspace; return (exit code, output)."""
-    from orchestration.cli import main
+    from orchestration.cli.main import main
 
     with environment(ws.env()):
         code = main(list(args))

@@ -10,8 +10,8 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.bundle import discover_editions, open_bundle
-from orchestration.resources import WarehouseResource
+from orchestration.defs.resources import WarehouseResource
+from orchestration.releases.bundle import discover_editions, open_bundle
 from orchestration.settings import PROJECT_ROOT
 from tests.helpers import Workspace, environment, replace_in_file, run_cli
 
@@ -80,9 +80,10 @@ def test_asset_metadata_shows_row_counts_previews_charts_and_file_hashes(built: 
 
 
 def test_a_new_edition_dropped_in_is_registered_and_built_by_the_sensor(workspace: Workspace):
-    from orchestration.definitions import BUILD_JOB, build_definitions
-    from orchestration.runs import register_editions
-    from orchestration.sensors import edition_release_sensor
+    from orchestration.cli.instance import register_editions
+    from orchestration.defs.jobs import BUILD_JOB
+    from orchestration.defs.location import build_definitions
+    from orchestration.defs.sensors import edition_release_sensor
 
     instance = dg.DagsterInstance.ephemeral()
     register_editions(instance, sorted(discover_editions(workspace.releases)))
@@ -195,8 +196,8 @@ def test_an_unknown_metric_or_place_is_an_error_not_a_failure(
 def test_the_sensors_first_tick_registers_every_edition_and_builds_only_what_the_warehouse_lacks(
     built, tmp_path
 ):
-    from orchestration.partitions import RANGE_END_TAG, RANGE_START_TAG
-    from orchestration.sensors import edition_release_sensor
+    from orchestration.defs.partitions import RANGE_END_TAG, RANGE_START_TAG
+    from orchestration.defs.sensors import edition_release_sensor
 
     def first_tick(warehouse_path):
         resource = WarehouseResource(

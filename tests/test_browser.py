@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Error, Page, Response, expect, sync_playwright
 
-from orchestration.assets.raw import CHECKS as RAW_CHECKS
+from orchestration.defs.raw import CHECKS as RAW_CHECKS
 from orchestration.settings import PROJECT_ROOT
 from tests.dagster_dev import JOB, LOCATION, DagsterDev, dagster_dev
 from tests.helpers import Workspace

@@ -10,11 +10,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from orchestration.bundle import open_bundle
+from orchestration.authoring.release_writer import format_value
 from orchestration.errors import BundleError
-from orchestration.loader import load_edition
-from orchestration.manifest import ValueColumn
-from orchestration.release_writer import format_value
+from orchestration.releases.bundle import open_bundle
+from orchestration.releases.loader import load_edition
+from orchestration.releases.manifest import ValueColumn
 from tests.helpers import RELEASES
 
 

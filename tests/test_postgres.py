@@ -23,7 +23,7 @@ import pytest
 from psycopg2 import errors, sql
 from psycopg2.extensions import make_dsn, parse_dsn
 
-from orchestration.postgres import pg_env_from_dsn, publish_to_postgres
+from orchestration.publish.postgres import pg_env_from_dsn, publish_to_postgres
 from tests.helpers import Workspace
 
 pytestmark = pytest.mark.postgres

@@ -14,9 +14,9 @@ import dagster as dg
 import pytest
 
 from orchestration.atomic import PARTIAL_SUFFIX
-from orchestration.bundle import discover_editions
-from orchestration.release_gate import validate_releases
+from orchestration.releases.bundle import discover_editions
 from orchestration.settings import PROJECT_ROOT, Settings
+from orchestration.warehouse.gate import validate_releases
 from tests.helpers import (
     BY_COUNTRY,
     BY_REGION,
@@ -295,8 +295,9 @@ def test_the_revisions_mart_holds_the_real_restatements(built):
 
 
 def test_a_blocking_failure_shows_on_the_asset_check_and_stops_the_dbt_assets(workspace: Workspace):
-    from orchestration.definitions import BUILD_JOB, build_definitions
-    from orchestration.runs import register_editions
+    from orchestration.cli.instance import register_editions
+    from orchestration.defs.jobs import BUILD_JOB
+    from orchestration.defs.location import build_definitions
     from tests.helpers import environment
 
     replace_in_file(workspace.edition_file(2025, PER_100K), "Luxembourg,", "Atlantis,")
@@ -341,7 +342,7 @@ def test_data_docs_are_built_and_the_asset_check_links_to_them(built):
 # truncated file behind.
 _KILLED_AT_A_STORE_WRITE = """
 import os, signal, sys
-from orchestration.cli import main
+from orchestration.cli.main import main
 
 real_replace, writes = os.replace, 0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-from orchestration.sample_releases import read_reference, write_sample_release
+from orchestration.authoring.sample_releases import read_reference, write_sample_release
 from tests.helpers import RELEASES
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from orchestration.bundle import discover_editions, open_bundle
-from orchestration.release_gate import validate_releases
+from orchestration.authoring.synthetic import SyntheticError, SynthSpec, write_synthetic_releases
+from orchestration.releases.bundle import discover_editions, open_bundle
 from orchestration.settings import SHIPPED_RELEASES_DIR, Settings
-from orchestration.synthetic import SyntheticError, SynthSpec, write_synthetic_releases
+from orchestration.warehouse.gate import validate_releases
 from tests.helpers import file_hashes
 
 SPEC = SynthSpec(editions=3, countries=12, years=6, seed=7)

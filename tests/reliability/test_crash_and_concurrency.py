@@ -166,7 +166,7 @@ def _first_sensor_run(dev, timeout_s: float = 120) -> str:
 # storage in place (before the fix, the kill fell between two CREATE TABLEs of the same database).
 _KILLED_CREATING_THE_INSTANCE = """
 import os, signal, sys
-from orchestration.runs import get_instance, register_editions
+from orchestration.cli.instance import get_instance, register_editions
 
 real_rename = os.rename
 

@@ -18,10 +18,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from orchestration.bundle import open_bundle
 from orchestration.errors import BundleError, EditionRejected
-from orchestration.loader import _parse_values, load_edition
-from orchestration.manifest import ValueColumn
+from orchestration.releases.bundle import open_bundle
+from orchestration.releases.loader import _parse_values, load_edition
+from orchestration.releases.manifest import ValueColumn
 
 FILE = "4. Economy/Data/fig_4.3.8.csv"
 PLACE, YEAR, VALUE = "Geographic area", "Year", "Total investment (in billions of U.S. dollars)"

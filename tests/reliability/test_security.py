@@ -83,7 +83,7 @@ def test_the_webserver_listens_on_localhost_only(monkeypatch, tmp_path):
     """`make ui` runs `ai-index ui`, which execs `dagster dev ... -h 127.0.0.1`."""
     import os
 
-    from orchestration.cli import main
+    from orchestration.cli.main import main
 
     makefile = (PROJECT_ROOT / "Makefile").read_text(encoding="utf-8")
     assert "$(BIN)/ai-index ui" in makefile and "0.0.0.0" not in makefile

@@ -1,7 +1,5 @@
--- Private AI investment (NetBase Quid, nominal US$ bn): one row per (edition, data_year, geo_code).
--- Editions restate earlier years (Quid keeps adding companies): always read a value with its edition.
-{% set metrics = [
-    'private_investment_usd_bn', 'private_investment_cumulative_since_2013_usd_bn',
-    'genai_private_investment_usd_bn', 'private_investment_pct_change_yoy',
-] %}
-{{ subject_mart(metrics) }}
+-- Private AI investment (NetBase Quid, nominal US$ bn): one row per (edition, data_year, geo_code), a typed
+-- column and a rank per metric of the subject (metrics.csv). Editions restate earlier years (Quid keeps
+-- adding companies): always read a value with its edition.
+-- depends_on: {{ ref('metrics') }}
+{{ subject_mart('private_investment') }}

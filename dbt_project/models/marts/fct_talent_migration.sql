@@ -1,3 +1,4 @@
--- AI talent (LinkedIn): one row per (edition, data_year, geo_code), a typed column and a rank per metric.
-{% set metrics = ['net_ai_talent_migration_per_10k', 'ai_talent_concentration_pct', 'relative_ai_skill_penetration'] %}
-{{ subject_mart(metrics) }}
+-- AI talent (LinkedIn): one row per (edition, data_year, geo_code), a typed column and a rank per metric
+-- of the subject (metrics.csv).
+-- depends_on: {{ ref('metrics') }}
+{{ subject_mart('talent_migration') }}

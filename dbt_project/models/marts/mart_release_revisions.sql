@@ -66,13 +66,9 @@ judged as (
         rules.revision_warning_pct,
         rules.revision_error_pct,
         rules.revision_floor,
-        -- The relative change the release checks judge: a change within the floor is rounding (0), and a
-        -- zero base moves "infinitely" unless the value stays put.
-        case
-            when abs(revisions.abs_change) <= rules.revision_floor then 0
-            when revisions.pct_change is not null then abs(revisions.pct_change)
-            else 1e308
-        end as judged_pct_change
+        -- The relative change the release checks judge (one rule, macros/judged_revision_pct.sql).
+        {{ judged_revision_pct('revisions.value_from', 'revisions.value_to', 'rules.revision_floor') }}
+            as judged_pct_change
 
     from revisions
     left join rules on rules.edition = revisions.edition_to and rules.metric = revisions.metric

@@ -17,6 +17,7 @@ renamed as (
         place_column,
         place_as_written,
         place_key,
+        geo_code,
         year_column,
         year_as_written,
         cast(data_year as integer) as data_year,

@@ -1,0 +1,310 @@
+"""`ai-index`: build and check the warehouse from the command line.
+
+    ai-index build [--edition YEAR ...] [--force] [--full-refresh] [--target duckdb|postgres]
+    ai-index validate [--edition YEAR ...]
+    ai-index status
+    ai-index profile ISO3
+    ai-index claims FILE.yml
+    ai-index synth OUT_DIR --editions N --countries C --years Y [--seed S]
+    ai-index ui [--port 3000]
+
+`build` materializes the selected edition partitions in-process through Dagster (the same assets the
+UI shows), skipping editions whose bundle and checks are unchanged since they were loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from orchestration.releases.bundle import discover_editions, reading_once
+from orchestration.settings import Settings, get_settings
+
+
+def _print(message: str) -> None:
+    print(message, flush=True)
+
+
+def _selected(releases: dict[int, Path], wanted: Sequence[int] | None) -> list[int]:
+    if not wanted:
+        return sorted(releases)
+    missing = sorted(set(wanted) - set(releases))
+    if missing:
+        raise SystemExit(f"ai-index: no edition directory for {missing} under the releases directory")
+    return sorted(set(wanted))
+
+
+def _editions_to_build(
+    settings: Settings, releases: dict[int, Path], selected: list[int], force: bool
+) -> list[int]:
+    """Selected editions whose bundle or checks changed, plus those whose marts lag behind raw."""
+    from orchestration.warehouse.build_state import marts_lag
+    from orchestration.warehouse.gate import editions_not_current
+
+    if force:
+        return selected
+    lagging = [e for e in marts_lag(settings.warehouse_path) if e in releases]
+    return sorted(set(editions_not_current(settings, selected)) | set(lagging))
+
+
+def build(editions: Sequence[int] | None, force: bool = False, full_refresh: bool = False) -> int:
+    from orchestration.warehouse.lock import warehouse_lock
+
+    settings = get_settings()
+    releases = discover_editions(settings.releases_dir)
+    if not releases:
+        _print(f"ai-index build: no edition directories under {settings.releases_dir}")
+        return 2
+    selected = _selected(releases, editions)
+    started = time.perf_counter()
+    # One read of each bundle for the whole build: planning, the release gate and the load share it.
+    with warehouse_lock(settings.lock_path, notify=_print), reading_once():
+        to_build = _editions_to_build(settings, releases, selected, force or full_refresh)
+        if not to_build:
+            _print(f"up to date: editions {selected} unchanged since they were loaded; nothing to do")
+            return 0
+        from orchestration.cli.runs import run_build
+        from orchestration.warehouse.dbt_cli import ensure_manifest
+
+        ensure_manifest(settings.dbt_project_dir)  # the asset graph is read from it
+        outcome = run_build(
+            settings, sorted(releases), to_build, force=force, full_refresh=full_refresh, log=_print
+        )
+    _print(outcome.summary(time.perf_counter() - started))
+    return 0 if outcome.ok else 1
+
+
+def validate(editions: Sequence[int] | None) -> int:
+    from orchestration.warehouse.gate import validate_releases
+
+    settings = get_settings()
+    releases = discover_editions(settings.releases_dir)
+    selected = set(_selected(releases, editions))
+    # Earlier editions are validated too, as the cross-edition suite compares against them.
+    considered = {e: d for e, d in releases.items() if e <= max(selected)}
+    reports = [r for r in validate_releases(considered, settings) if r.edition in selected]
+    rows = []
+    for report in reports:
+        if report.checks is None:
+            rows += [(report.edition, "load", "bundle_readable", "FAIL", p) for p in report.problems]
+            continue
+        for suite in report.checks.suites:
+            for o in suite.outcomes:
+                example = o.examples[0] if o.examples else ""
+                more = f" (+{o.unexpected_count - 1} more)" if o.unexpected_count > 1 else ""
+                rows.append(
+                    (report.edition, suite.suite, o.check_id, o.status, example + more if example else "")
+                )
+    header = ("edition", "suite", "expectation", "status", "unexpected examples")
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(4)]
+    for row in [header, *rows]:
+        _print("  ".join(str(c).ljust(w) for c, w in zip(row[:4], widths, strict=True)) + "  " + str(row[4]))
+    failed = [r.edition for r in reports if not r.ok]
+    warned = sum(1 for r in rows if r[3] == "WARN")
+    _print(
+        f"\n{len(reports)} edition(s) validated: {len(failed)} rejected {failed or ''}, {warned} warning(s)"
+    )
+    _print(f"Data Docs: {settings.ge_docs_dir / 'index.html'}")
+    return 1 if failed else 0
+
+
+MARTS = (
+    "fct_indicator_values", "fct_talent_migration", "fct_ai_patents", "fct_private_investment",
+    "dim_geography", "dim_edition", "mart_country_profile", "mart_release_revisions",
+)  # fmt: skip
+
+
+def status() -> int:
+    """Print the loaded editions and the row count of every mart."""
+    from orchestration.warehouse.connection import connect, ident
+    from orchestration.warehouse.lock import warehouse_lock
+
+    settings = get_settings()
+    if not settings.warehouse_path.exists():
+        _print(f"no warehouse at {settings.warehouse_path}: run `ai-index build`")
+        return 1
+    with warehouse_lock(settings.lock_path, notify=_print), connect(settings.warehouse_path) as con:
+        present = {
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+        }
+        _print(f"warehouse {settings.warehouse_path}")
+        if "dim_edition" in present:
+            for edition, files, values, loaded_at, breaks in con.execute(
+                "select edition, files, values_loaded, loaded_at, methodology_breaks from marts.dim_edition order by edition"
+            ).fetchall():
+                _print(
+                    f"  edition {edition}: {files} files, {values} values, loaded {loaded_at:%Y-%m-%d %H:%M:%S} UTC"
+                    + (f", methodology breaks: {breaks}" if breaks else "")
+                )
+        for mart in MARTS:
+            query = f"select count(*) from marts.{ident(mart)}"  # noqa: S608 - identifier from MARTS
+            count = con.execute(query).fetchone()[0] if mart in present else "missing"
+            _print(f"  marts.{mart}: {count} rows")
+    return 0
+
+
+def profile(code: str) -> int:
+    from orchestration.publish.profiles import build_profile
+    from orchestration.reference.geography import gazetteer
+    from orchestration.warehouse.lock import warehouse_lock
+
+    settings = get_settings()
+    geo = gazetteer().geographies.get(code.upper()) or gazetteer().resolve("", code)
+    if geo is None or geo.geo_kind != "country":
+        _print(f"ai-index profile: {code!r} is not a known country (ISO 3166-1 alpha-3, e.g. KOR)")
+        return 2
+    with warehouse_lock(settings.lock_path, notify=_print):
+        text, path = build_profile(settings.warehouse_path, settings.reports_dir, geo.geo_code)
+    _print(text)
+    _print(f"\nreport: {path}\noverview: {settings.reports_dir / 'index.html'}")
+    return 0
+
+
+def claims(file: str) -> int:
+    from orchestration.publish.claims import ClaimsError, check_claims, read_claims
+    from orchestration.warehouse.lock import warehouse_lock
+
+    settings = get_settings()
+    try:
+        statement, items = read_claims(Path(file))
+    except ClaimsError as exc:
+        _print(f"ai-index claims: error: {exc}")
+        return 2
+    with warehouse_lock(settings.lock_path, notify=_print):
+        results = check_claims(settings.warehouse_path, items)
+    if statement:
+        _print(f"statement: {statement}")
+    for r in results:
+        _print(
+            f"{'PASS' if r.passed else 'FAIL'}  {r.claim.describe()}: claimed {r.expected}, warehouse {r.found}"
+        )
+    failed = sum(not r.passed for r in results)
+    _print(f"{len(results) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def publish_postgres() -> int:
+    import os
+
+    from orchestration.publish.postgres import publish_to_postgres
+
+    dsn = os.environ.get("AI_INDEX_PG_DSN")
+    if not dsn:
+        _print(
+            "ai-index build --target postgres: set AI_INDEX_PG_DSN (postgresql://user:pass@127.0.0.1:5432/ai_index)"
+        )
+        return 2
+    import psycopg2
+
+    settings = get_settings()
+    try:
+        publish_to_postgres(
+            settings.warehouse_path,
+            dsn,
+            readonly_role=os.environ.get("AI_INDEX_PG_READONLY_ROLE"),
+            log=_print,
+        )
+    except (RuntimeError, ValueError, psycopg2.Error) as exc:
+        _print(f"ai-index build --target postgres: publishing failed: {exc}")
+        return 1
+    _print("marts published to PostgreSQL")
+    return 0
+
+
+def synth(out_dir: str, editions: int, countries: int, years: int, seed: int) -> int:
+    from orchestration.authoring.synthetic import SyntheticError, SynthSpec, write_synthetic_releases
+
+    try:
+        written = write_synthetic_releases(Path(out_dir), SynthSpec(editions, countries, years, seed))
+    except SyntheticError as exc:
+        _print(f"ai-index synth: {exc}")
+        return 2
+    _print(
+        f"{len(written)} synthetic edition(s), {sum(written.values()):,} values, under {out_dir}: {written}"
+    )
+    _print(
+        f"build them with AI_INDEX_RELEASES_DIR={out_dir} and a warehouse of their own (AI_INDEX_WAREHOUSE)"
+    )
+    return 0
+
+
+def ui(port: int) -> int:
+    """`dagster dev` on 127.0.0.1 with the project's instance (DAGSTER_HOME, default .dagster_home/)."""
+    import os
+    import sys
+
+    from orchestration.cli.instance import get_instance
+    from orchestration.settings import PROJECT_ROOT
+
+    get_instance()  # creates DAGSTER_HOME and its dagster.yaml (telemetry off) on first use
+    venv_bin = Path(sys.executable).parent
+    dagster = str(venv_bin / "dagster")
+    # dagster-dbt re-parses the project on every `dagster dev` reload with the `dbt` on PATH.
+    os.environ["PATH"] = f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}"
+    os.chdir(PROJECT_ROOT)
+    os.execv(dagster, [dagster, "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)])
+    return 0  # not reached
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="ai-index", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    p_build = commands.add_parser("build", help="load, check and model the selected editions (default: all)")
+    p_build.add_argument("--edition", type=int, action="append", help="edition year; repeat for several")
+    p_build.add_argument("--force", action="store_true", help="reload and recheck even unchanged editions")
+    p_build.add_argument(
+        "--full-refresh", action="store_true", help="rebuild incremental dbt models from scratch"
+    )
+    p_build.add_argument(
+        "--target", choices=["duckdb", "postgres"], default="duckdb",
+        help="postgres: after the DuckDB build, build the same marts in PostgreSQL (AI_INDEX_PG_DSN) with dbt-postgres",
+    )  # fmt: skip
+    p_validate = commands.add_parser("validate", help="run the release checks without loading anything")
+    p_validate.add_argument("--edition", type=int, action="append")
+    commands.add_parser("status", help="loaded editions and mart row counts")
+    p_profile = commands.add_parser(
+        "profile", help="a country's values, ranks and revisions; writes data/reports/"
+    )
+    p_profile.add_argument("iso3")
+    p_claims = commands.add_parser("claims", help="check published statements (YAML) against the warehouse")
+    p_claims.add_argument("file")
+    p_ui = commands.add_parser("ui", help="the Dagster UI on http://127.0.0.1:PORT (local only)")
+    p_ui.add_argument("--port", type=int, default=3000)
+    p_synth = commands.add_parser(
+        "synth", help="write synthetic editions (official layout and quirks) for scale tests"
+    )
+    p_synth.add_argument("out_dir")
+    p_synth.add_argument("--editions", type=int, required=True)
+    p_synth.add_argument("--countries", type=int, required=True)
+    p_synth.add_argument("--years", type=int, required=True)
+    p_synth.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    if args.command == "build":
+        code = build(args.edition, force=args.force, full_refresh=args.full_refresh)
+        return publish_postgres() if code == 0 and args.target == "postgres" else code
+    if args.command == "validate":
+        return validate(args.edition)
+    if args.command == "status":
+        return status()
+    if args.command == "profile":
+        return profile(args.iso3)
+    if args.command == "claims":
+        return claims(args.file)
+    if args.command == "ui":
+        return ui(args.port)
+    if args.command == "synth":
+        return synth(args.out_dir, args.editions, args.countries, args.years, args.seed)
+    parser.error(f"unknown command {args.command}")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,119 @@
+"""dbt layer: the dbt project's models, seeds and tests as Dagster assets and asset checks.
+
+Partitioned by edition like the raw layer: the partitions of a run reach dbt as
+the environment variable AI_INDEX_DBT_EDITIONS, so the incremental models re-derive only those
+editions (an env var rather than --vars: changing --vars makes dbt re-parse the whole project).
+"""
+
+import os
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster import AssetExecutionContext
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
+
+from orchestration.defs.mart_metadata import mart_metadata
+from orchestration.defs.partitions import edition_partitions
+from orchestration.defs.resources import WarehouseResource
+from orchestration.warehouse.build_state import record_built
+from orchestration.warehouse.dbt_cli import dbt_build_args, dbt_env, dbt_executable
+from orchestration.warehouse.lock import warehouse_lock
+
+
+@cache
+def dbt_project(project_dir: Path) -> DbtProject:
+    """The dbt project whose manifest the asset graph is read from. The manifest is prepared by
+    `make install` (dbt parse) or by the CLI before a build (`ensure_manifest`), and re-parsed on every
+    `dagster dev` reload: never when a module is imported."""
+    project = DbtProject(project_dir=project_dir, profiles_dir=project_dir)
+    project.prepare_if_dev()
+    return project
+
+
+class DbtBuildConfig(dg.Config):
+    """Run options of the dbt step, shown in the launchpad."""
+
+    full_refresh: bool = False  # rebuild the incremental models from scratch
+
+
+class AiIndexDbtTranslator(DagsterDbtTranslator):
+    """Group dbt assets by layer folder (staging, intermediate, marts) and seeds as `reference`."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference"
+        fqn = dbt_resource_props.get("fqn", [])
+        return fqn[1] if len(fqn) > 2 else None
+
+
+def build_dbt_assets(project_dir: Path) -> dg.AssetsDefinition:
+    project = dbt_project(project_dir)
+
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        partitions_def=edition_partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        dagster_dbt_translator=AiIndexDbtTranslator(
+            settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)
+        ),
+    )
+    def ai_index_dbt(
+        context: AssetExecutionContext,
+        config: DbtBuildConfig,
+        dbt: DbtCliResource,
+        warehouse: WarehouseResource,
+    ):
+        settings = warehouse.settings
+        editions = [int(k) for k in context.partition_keys]
+        # dbt runs as a subprocess that inherits the environment (DbtCliResource takes no env argument).
+        os.environ.update(dbt_env(settings.warehouse_path, editions))
+        with warehouse_lock(settings.lock_path, notify=context.log.info):
+            # A fixed target path keeps dbt's partial parse between runs (seconds per build).
+            invocation = dbt.cli(
+                dbt_build_args(config.full_refresh),
+                context=context,
+                target_path=project.target_path / "dagster",
+            )
+            events = []
+            try:
+                events.extend(invocation.stream())
+                record_built(settings.warehouse_path, "dbt", editions)
+            finally:
+                # If event handling fails mid-stream, dbt must not outlive the step holding the DuckDB file.
+                if invocation.process.poll() is None:
+                    invocation.process.terminate()
+                    invocation.process.wait(timeout=60)
+                # dbt has released the DuckDB file: add row counts, previews and charts to the marts.
+                yield from _with_mart_metadata(context, events, settings.warehouse_path)
+
+    return ai_index_dbt
+
+
+def _with_mart_metadata(context: AssetExecutionContext, events: list, warehouse_path: Path):
+    marts = {}
+    for event in events:
+        if isinstance(event, dg.Output):
+            key = context.asset_key_for_output(event.output_name)
+            if key.path[0] == "marts":
+                marts[event.output_name] = key.path[-1]
+    metadata = mart_metadata(warehouse_path, sorted(set(marts.values()))) if marts else {}
+    for event in events:
+        if isinstance(event, dg.Output) and marts.get(event.output_name) in metadata:
+            event = event.with_metadata({**event.metadata, **metadata[marts[event.output_name]]})
+        yield event
+
+
+def dbt_resource(project_dir: Path) -> DbtCliResource:
+    return DbtCliResource(
+        project_dir=dbt_project(project_dir), profiles_dir=str(project_dir), dbt_executable=dbt_executable()
+    )

@@ -1,0 +1,83 @@
+"""Exports layer: the marts as Parquet and CSV for BI tools, and the dbt docs site, after every build."""
+
+import hashlib
+import shutil
+
+import dagster as dg
+from dagster import AssetExecutionContext
+from dagster_dbt import DbtCliResource
+
+from orchestration.atomic import write_atomically
+from orchestration.defs.dbt import dbt_project
+from orchestration.defs.partitions import edition_partitions
+from orchestration.defs.resources import WarehouseResource
+from orchestration.settings import Settings
+from orchestration.warehouse.build_state import record_built
+from orchestration.warehouse.lock import warehouse_lock
+
+DOCS_FILES = ("index.html", "manifest.json", "catalog.json")
+
+
+def generate_dbt_docs(dbt: DbtCliResource, settings: Settings, log) -> str:
+    """The dbt docs site in data/docs/dbt/. `dbt docs generate` (~5 s) runs only when the models changed
+    since the last generation (dbt_project/target/docs, keyed by the manifest's sha256): the catalog
+    describes table structures, which only a model change alters."""
+    project = dbt_project(settings.dbt_project_dir)
+    manifest = project.project_dir / project.manifest_path
+    source_sha = hashlib.sha256(manifest.read_bytes()).hexdigest()
+    target = project.target_path / "docs"
+    generated = project.project_dir / target
+    stamp = generated / ".manifest_sha256"
+    status = "unchanged"
+    if not (
+        stamp.exists()
+        and stamp.read_text() == source_sha
+        and all((generated / f).exists() for f in DOCS_FILES)
+    ):
+        stamp.unlink(missing_ok=True)  # a generation killed midway must not pass for a complete one
+        dbt.cli(["docs", "generate"], target_path=target, raise_on_error=True).wait()
+        write_atomically(stamp, source_sha)
+        status = "generated"
+    docs_dir = settings.data_dir / "docs" / "dbt"
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    for name in DOCS_FILES:
+        shutil.copy2(generated / name, docs_dir / name)
+    log(f"dbt docs {status}: {docs_dir / 'index.html'}")
+    return status
+
+
+def build_exports_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=["exports", "marts"],
+        deps=mart_keys,
+        partitions_def=edition_partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        group_name="exports",
+        kinds={"parquet", "csv"},
+        description="Every mart as Parquet and CSV under data/exports/ (latest and per edition), with a README of "
+        "columns from the dbt docs; the dbt docs site under data/docs/dbt/.",
+    )
+    def mart_exports(context: AssetExecutionContext, warehouse: WarehouseResource, dbt: DbtCliResource):
+        from orchestration.publish.files import export_marts  # pyarrow: not at definitions load
+
+        settings = warehouse.settings
+        with warehouse_lock(settings.lock_path, notify=context.log.info):
+            docs = generate_dbt_docs(dbt, settings, context.log.info)
+            written = export_marts(
+                settings.warehouse_path,
+                settings.exports_dir,
+                dbt_project(settings.dbt_project_dir).manifest_path,
+            )
+            record_built(settings.warehouse_path, "exports", [int(k) for k in context.partition_keys])
+        latest = {k.removeprefix("latest/"): v for k, v in written.items() if k.startswith("latest/")}
+        return dg.MaterializeResult(
+            metadata={
+                "exports_dir": dg.MetadataValue.path(str(settings.exports_dir)),
+                "latest_rows": dg.MetadataValue.json(latest),
+                "files": len(written) * 2,
+                "dbt_docs": dg.MetadataValue.path(str(settings.data_dir / "docs" / "dbt" / "index.html")),
+                "dbt_docs_status": docs,
+            }
+        )
+
+    return mart_exports

@@ -1,0 +1,71 @@
+"""How this project runs dbt against the warehouse: the executable, the environment, the arguments, and
+the manifest the Dagster asset graph is read from.
+
+Pure functions and one subprocess call, no Dagster: the dbt assets (`defs/dbt.py`), the PostgreSQL
+publish and the benchmark all run dbt the same way through this module.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+# The folders and files whose change alters the parsed project (and so the Dagster asset graph).
+PROJECT_SOURCES = ("dbt_project.yml", "profiles.yml")
+PROJECT_FOLDERS = ("models", "macros", "seeds", "tests")
+MANIFEST = Path("target") / "manifest.json"
+
+
+def dbt_executable() -> str:
+    """The dbt of this interpreter's environment, whether or not the venv is on PATH."""
+    executable = Path(sys.executable).parent / "dbt"
+    return str(executable) if executable.exists() else "dbt"
+
+
+def dbt_build_args(full_refresh: bool = False) -> list[str]:
+    """The dbt command of a build."""
+    return ["build", "--full-refresh"] if full_refresh else ["build"]
+
+
+def dbt_env(warehouse_path: Path, editions: Sequence[int | str]) -> dict[str, str]:
+    """What a dbt subprocess needs to build these edition partitions into this warehouse: the path for
+    profiles.yml, the editions for the `editions_filter` macro."""
+    return {
+        "AI_INDEX_WAREHOUSE": str(warehouse_path),
+        "AI_INDEX_DBT_EDITIONS": ",".join(str(e) for e in sorted(int(e) for e in editions)),
+    }
+
+
+def manifest_path(project_dir: Path) -> Path:
+    return project_dir / MANIFEST
+
+
+def manifest_is_stale(project_dir: Path) -> bool:
+    """True when the manifest is missing or older than a file of the project (a fresh clone, an edited
+    model or seed)."""
+    manifest = manifest_path(project_dir)
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    sources = [project_dir / name for name in PROJECT_SOURCES]
+    for folder in PROJECT_FOLDERS:
+        sources += (project_dir / folder).rglob("*")
+    return any(p.is_file() and p.stat().st_mtime > built for p in sources)
+
+
+def parse_project(project_dir: Path) -> Path:
+    """`dbt parse`: writes target/manifest.json, from which dagster-dbt builds the asset graph. Run by
+    `make install` and by the CLI when the manifest is stale; never when the definitions are imported."""
+    command = [dbt_executable(), "parse", "--quiet", "--project-dir", str(project_dir),
+               "--profiles-dir", str(project_dir), "--target-path", "target"]  # fmt: skip
+    result = subprocess.run(command, cwd=project_dir, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"dbt parse failed in {project_dir}:\n{(result.stdout + result.stderr)[-3000:]}")
+    return manifest_path(project_dir)
+
+
+def ensure_manifest(project_dir: Path) -> Path:
+    """The project's manifest, parsed first if it is missing or stale."""
+    return parse_project(project_dir) if manifest_is_stale(project_dir) else manifest_path(project_dir)
