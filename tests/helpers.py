@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.settings import REFERENCE_CSV, SHIPPED_RELEASES_DIR
+from orchestration.settings import REFERENCE_CSV, SHIPPED_RELEASES_DIR, Settings
 
 RELEASES = SHIPPED_RELEASES_DIR
 REFERENCE = REFERENCE_CSV
@@ -53,6 +53,9 @@ class Workspace:
             "AI_INDEX_DATA_DIR": str(self.data_dir),
             "DAGSTER_HOME": str(self.dagster_home),
         }
+
+    def settings(self) -> Settings:
+        return Settings(self.releases, self.warehouse, self.data_dir)
 
     def edition_file(self, edition: int, relative: str) -> Path:
         return self.releases / str(edition) / f"PUBLIC DATA_ {edition} AI INDEX REPORT" / relative

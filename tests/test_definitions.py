@@ -68,8 +68,8 @@ def test_run_options_are_typed_config_of_the_raw_and_dbt_steps(defs):
 
 
 def test_dbt_args_carry_the_edition_partitions():
-    assert dbt_build_args() == ["build"]
-    assert dbt_build_args(full_refresh=True) == ["build", "--full-refresh"]
+    assert dbt_build_args() == ["build", "--exclude-resource-type", "unit_test"]
+    assert dbt_build_args(full_refresh=True)[-1] == "--full-refresh"
     env = dbt_env(Path("/w/ai_index.duckdb"), [2026, "2025"])
     assert env == {"AI_INDEX_WAREHOUSE": "/w/ai_index.duckdb", "AI_INDEX_DBT_EDITIONS": "2025,2026"}
 

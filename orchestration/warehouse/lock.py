@@ -2,22 +2,30 @@
 
 `ai-index build`, a Dagster run launched from the UI and a sensor-launched run all take this file
 lock before they write, so a second writer waits (with a message) instead of failing on a DuckDB
-lock error. Re-entrant within a process: the CLI holds it for the whole build and the ops inside the
-in-process run do not take it twice.
+lock error. Re-entrant within a thread: the CLI holds it for the whole build and the ops of its
+in-process run, in the same thread, do not take it twice. Another thread of the same process waits
+like another process would (each acquisition opens its own file description, and `flock` locks are
+held per description).
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-_held: dict[str, int] = {}
-_guard = threading.Lock()
+_held = threading.local()  # per thread: {lock path: depth}
+
+
+def _depths() -> dict[str, int]:
+    if not hasattr(_held, "depths"):
+        _held.depths = {}
+    return _held.depths
 
 
 @contextmanager
@@ -25,18 +33,13 @@ def warehouse_lock(
     lock_path: Path, timeout_s: float = 3600, notify: Callable[[str], None] | None = None
 ) -> Iterator[None]:
     key = str(lock_path.resolve())
-    with _guard:
-        if key in _held:
-            _held[key] += 1
-            reentrant = True
-        else:
-            reentrant = False
-    if reentrant:
+    depths = _depths()
+    if depths.get(key):
+        depths[key] += 1
         try:
             yield
         finally:
-            with _guard:
-                _held[key] -= 1
+            depths[key] -= 1
         return
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -55,14 +58,12 @@ def warehouse_lock(
                     raise TimeoutError(f"gave up waiting {timeout_s:.0f}s for {lock_path}") from None
                 time.sleep(0.2)
         os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        with _guard:
-            _held[key] = 1
+        os.write(fd, f"{os.getpid()} {' '.join(sys.argv)[:500]}\n".encode())
+        depths[key] = 1
         try:
             yield
         finally:
-            with _guard:
-                del _held[key]
+            del depths[key]
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
