@@ -7,7 +7,15 @@ INSTALLED := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 # The venv's tools (dbt, dagster) for every recipe, whether or not the venv is activated.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install run test lint ui bench validate clean
+# The dbt manifest, from which the Dagster asset graph is read: parsed here (never when the definitions
+# are imported), again whenever a file of the dbt project is newer.
+DBT_MANIFEST := dbt_project/target/manifest.json
+DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/tests -type f 2>/dev/null) \
+	dbt_project/dbt_project.yml dbt_project/profiles.yml
+# Two workers: the suite is mostly waiting on dbt and DuckDB subprocesses and small builds.
+PYTEST_WORKERS ?= 2
+
+.PHONY: install run test test-fast lint ui bench validate clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,16 +23,24 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	rm -f $(VENV)/.installed-* && touch $@
 
-install: $(INSTALLED)
+$(DBT_MANIFEST): $(INSTALLED) $(DBT_SOURCES)
+	cd dbt_project && ../$(BIN)/dbt parse --quiet --target-path target
+	touch $@
+
+install: $(INSTALLED) $(DBT_MANIFEST)
 
 ## Build every edition into data/warehouse/ai_index.duckdb and print a summary.
 run: install
 	$(BIN)/ai-index build
 	$(BIN)/ai-index status
 
-## Lint, then the whole test suite (unit, integration, release checks).
+## Lint, then the whole test suite (unit, gate-level, end-to-end builds, PostgreSQL, browser).
 test: install lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
+
+## The inner loop: unit and gate-level tests, no full build, server or browser (well under a minute).
+test-fast: install lint
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not build and not slow and not postgres and not browser"
 
 lint: install
 	$(BIN)/ruff check .

@@ -63,10 +63,31 @@ def _latest_metadata(ws: Workspace, *key: str) -> dict:
     return {k: v.value for k, v in event.asset_materialization.metadata.items()}
 
 
-def test_asset_metadata_shows_row_counts_previews_charts_and_file_hashes(built: Workspace):
-    raw = _latest_metadata(built, "raw", "indicator_values")
+def _partition_metadata(ws: Workspace, *key: str) -> dict[int, dict]:
+    """The metadata of the latest materialization of each edition partition of an asset."""
+    instance = dg.DagsterInstance.from_config(str(ws.dagster_home))
+    latest: dict[int, dict] = {}
+    for record in instance.fetch_materializations(dg.AssetKey(list(key)), limit=1000).records:  # newest first
+        event = record.asset_materialization
+        latest.setdefault(int(event.partition), {k: v.value for k, v in event.metadata.items()})
+    return latest
+
+
+def test_a_ranged_run_records_each_editions_own_row_count_files_and_fingerprint(built: Workspace):
+    # The session build is one run over the range 2022-2026: each partition still gets its own numbers.
+    raw = _partition_metadata(built, "raw", "indicator_values")
+    assert {e: m["dagster/row_count"] for e, m in raw.items()} == dict(
+        built.query("select edition, count(*) from raw.indicator_values group by edition")
+    )
+    assert {e: m["bundle_sha256"] for e, m in raw.items()} == dict(
+        built.query("select edition, bundle_sha256 from raw.editions")
+    )
     sha = open_bundle(built.releases / "2025").file_sha256("4. Economy/Data/fig_4.3.8.csv")
-    assert f"| 2025 | 4. Economy/Data/fig_4.3.8.csv | 4.3.8 | 12 | {sha} |" in raw["files"]
+    assert f"| 4. Economy/Data/fig_4.3.8.csv | 4.3.8 | 12 | {sha} |" in raw[2025]["files"]
+    assert "fig_4.3.8.csv" not in raw[2026]["files"]
+
+
+def test_asset_metadata_shows_row_counts_previews_and_charts(built: Workspace):
     mart = _latest_metadata(built, "marts", "fct_indicator_values")
     assert mart["dagster/row_count"] == 289
     assert mart["preview"].startswith("| metric")

@@ -1,13 +1,14 @@
-"""The Dagster UI in headless Chromium: launch one edition from the job's asset graph, see the run
-succeed, and read what the load wrote on the asset's page.
+"""The Dagster UI in headless Chromium: "Materialize all" for one edition from the global asset graph
+(Lineage), with `force` set in the launch dialog's config editor; the run runs in-process and
+succeeds, and the asset's page shows what the load wrote.
 
 Needs Debian's Chromium (`.ci/chromium.sh`). Screenshots and the webserver's log go to
 tests/output/browser/.
 
-The run is launched by clicking the UI ("Materialize all…" on the `build_editions` asset graph, the
-edition picked in the partition dialog, tag `ai_index/force=true` added, "Launch 1 run"), not through
-GraphQL: the buttons are reachable and the clicks are what this test is about. GraphQL is used only to
-wait for the server and for the run.
+The run is launched by clicking the UI ("Materialize all…" on the Lineage page, the edition picked in
+the partition dialog, `ops: {raw_editions: {config: {force: true}}}` typed into "Add config", "Launch 1
+run"), not through GraphQL: the buttons are reachable and the clicks are what this test is about.
+GraphQL and the instance are used only to wait for the server and to read the run.
 
 The server starts on an already built warehouse (the session's `built` copy): on an empty one,
 `edition_release_sensor` (running by default) would launch a run per edition at its first tick, before
@@ -22,12 +23,13 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import dagster as dg
 import pytest
 from playwright.sync_api import Error, Page, Response, expect, sync_playwright
 
 from orchestration.defs.raw import CHECKS as RAW_CHECKS
 from orchestration.settings import PROJECT_ROOT
-from tests.dagster_dev import JOB, LOCATION, DagsterDev, dagster_dev
+from tests.dagster_dev import DagsterDev, dagster_dev
 from tests.helpers import Workspace
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -86,11 +88,19 @@ def page(ui: DagsterDev, chromium: Path, tmp_path: Path) -> Iterator[Page]:
 # --- the test ------------------------------------------------------------------------------------------
 
 
-def test_ui_launches_an_edition_and_shows_what_it_loaded(ui: DagsterDev, page: Page) -> None:
-    run_id = launch_edition_from_asset_graph(page, ui, EDITION)
+def test_materialize_all_from_the_asset_graph_runs_in_process_with_force_and_shows_what_it_loaded(
+    ui: DagsterDev, page: Page
+) -> None:
+    loaded_before = ui.workspace.query("select loaded_at from raw.editions where edition = ?", [int(EDITION)])
+    run_id = materialize_all_from_the_asset_graph(page, ui, EDITION)
 
     assert ui.wait_for_run(run_id) == "SUCCESS", f"run {run_id} did not succeed; see {ui.log}"
     assert other_runs(ui, run_id) == [], "edition_release_sensor launched runs of its own"
+    assert "force: true" in run_config_yaml(ui, run_id)
+    # `force` reached the release gate: the unchanged edition was loaded again, not skipped.
+    loaded_after = ui.workspace.query("select loaded_at from raw.editions where edition = ?", [int(EDITION)])
+    assert loaded_after > loaded_before
+    assert ran_in_process(ui, run_id), "the run did not use the in-process executor"
 
     show_run(page, ui, run_id)
     show_asset_overview(page, ui)
@@ -101,10 +111,10 @@ def test_ui_launches_an_edition_and_shows_what_it_loaded(ui: DagsterDev, page: P
 # --- steps ---------------------------------------------------------------------------------------------
 
 
-def launch_edition_from_asset_graph(page: Page, ui: DagsterDev, edition: str) -> str:
-    """Materialize one edition of the build job from its asset graph; return the run id."""
-    page.goto(f"{ui.url}/locations/{LOCATION}/jobs/{JOB}")
-    expect(page.get_by_text("View as Asset Graph")).to_be_visible()
+def materialize_all_from_the_asset_graph(page: Page, ui: DagsterDev, edition: str) -> str:
+    """ "Materialize all…" on the Lineage page for one edition, `force` in the config; return the run id."""
+    page.goto(f"{ui.url}/asset-groups")
+    expect(page.get_by_text("Global asset lineage")).to_be_visible()
     expect(page.get_by_text("raw", exact=True).first).to_be_visible()
     page.screenshot(path=OUTPUT / "1-asset-graph.png")
 
@@ -116,15 +126,17 @@ def launch_edition_from_asset_graph(page: Page, ui: DagsterDev, edition: str) ->
     expect(dialog.get_by_text("1 partition", exact=True)).to_be_visible()
 
     # The edition is already loaded: without `force` the release gate would skip it as unchanged.
-    dialog.get_by_text("Tags", exact=True).click()  # unfolds the section
-    dialog.get_by_role("button", name="Add tags").click()
-    tags = page.get_by_role("dialog").filter(has_text="Add tags to run")
-    tags.get_by_placeholder("Tag Key").fill("ai_index/force")
-    tags.get_by_placeholder("Tag Value").fill("true")
-    tags.get_by_role("button", name="Apply").click()
-    expect(tags).to_be_hidden()
-    expect(dialog.get_by_text("ai_index/force: true")).to_be_visible()
-    page.screenshot(path=OUTPUT / "2-launch-dialog.png")
+    dialog.get_by_text("Config", exact=True).click()  # unfolds the section
+    dialog.get_by_role("button", name="Add config").click()
+    editor = page.get_by_role("dialog").filter(has_text="Config Editor")
+    expect(editor.get_by_text("raw_editions").first).to_be_visible()  # the typed run options, from the schema
+    editor.locator(".CodeMirror").click()
+    page.keyboard.insert_text("ops: {raw_editions: {config: {force: true}}}")
+    expect(editor.get_by_text("No errors")).to_be_visible()
+    page.screenshot(path=OUTPUT / "2-config-editor.png")
+    editor.get_by_role("button", name="Save config").click()
+    expect(editor).to_be_hidden()
+    page.screenshot(path=OUTPUT / "3-launch-dialog.png")
 
     with page.expect_response(is_run_launch) as launched:
         dialog.get_by_role("button", name="Launch 1 run").click()
@@ -133,6 +145,19 @@ def launch_edition_from_asset_graph(page: Page, ui: DagsterDev, edition: str) ->
     run_id = result["run"]["id"]
     expect(page.get_by_text(f"Launched run {run_id[:8]}")).to_be_visible()
     return run_id
+
+
+def run_config_yaml(ui: DagsterDev, run_id: str) -> str:
+    query = "query($id: ID!) { runOrError(runId: $id) { ... on Run { runConfigYaml } } }"
+    return ui.graphql(query, id=run_id)["runOrError"]["runConfigYaml"]
+
+
+def ran_in_process(ui: DagsterDev, run_id: str) -> bool:
+    """The in-process executor logs "Executing steps in process"; the multiprocess one starts a child per
+    step ("Launching subprocess for ...")."""
+    with dg.DagsterInstance.from_config(str(ui.workspace.dagster_home)) as instance:
+        messages = [entry.message or "" for entry in instance.all_logs(run_id)]
+    return any("in process" in m for m in messages) and not any("Launching subprocess" in m for m in messages)
 
 
 def other_runs(ui: DagsterDev, run_id: str) -> list[str]:
@@ -144,7 +169,7 @@ def show_run(page: Page, ui: DagsterDev, run_id: str) -> None:
     expect(page.get_by_text("Success", exact=True).first).to_be_visible()
     expect(page.get_by_text(f"partition: {EDITION}")).to_be_visible()
     expect(page.get_by_text("RUN_SUCCESS").first).to_be_visible()
-    page.screenshot(path=OUTPUT / "3-run.png")
+    page.screenshot(path=OUTPUT / "4-run.png")
 
 
 def show_asset_overview(page: Page, ui: DagsterDev) -> None:
@@ -153,9 +178,9 @@ def show_asset_overview(page: Page, ui: DagsterDev) -> None:
     page.goto(f"{ui.url}/assets/raw/indicator_values")
     body = page.locator("body")
     expect(body).to_contain_text(re.compile(rf"Row count\s+{rows}\b"), use_inner_text=True)
-    for key in ("editions_loaded", "files"):
+    for key in ("bundle_sha256", "files"):
         expect(body.get_by_text(key, exact=True)).to_be_visible()
-    page.screenshot(path=OUTPUT / "4-asset.png")
+    page.screenshot(path=OUTPUT / "5-asset.png")
 
 
 def show_asset_event(page: Page, ui: DagsterDev, run_id: str) -> None:
@@ -168,14 +193,14 @@ def show_asset_event(page: Page, ui: DagsterDev, run_id: str) -> None:
     body = page.locator("body")
     expect(body).to_contain_text(f"Partition {EDITION} materialized in run {run_id[:8]}")
     expect(body.get_by_role("row", name=f"dagster/row_count {rows}", exact=True)).to_be_visible()
-    page.screenshot(path=OUTPUT / "5-asset-event.png")
+    page.screenshot(path=OUTPUT / "6-asset-event.png")
 
     body.get_by_role("row", name=re.compile(r"^files ")).get_by_text("[Show Markdown]").click()
     markdown = page.get_by_role("dialog")
     assert files, f"raw.edition_files has no file of edition {EDITION}"
     for (path,) in files:
         expect(markdown).to_contain_text(path)
-    page.screenshot(path=OUTPUT / "6-asset-event-files.png")
+    page.screenshot(path=OUTPUT / "7-asset-event-files.png")
     page.keyboard.press("Escape")
 
 
@@ -189,7 +214,7 @@ def show_asset_checks(page: Page, ui: DagsterDev) -> None:
         expect(body.get_by_text(description)).to_be_visible()  # the check's own panel
         expect(body.get_by_role("row", name=re.compile(r"^expectations_run [1-9]\d*$"))).to_be_visible()
         expect(body.get_by_role("row", name="expectations_failed 0", exact=True)).to_be_visible()
-        page.screenshot(path=OUTPUT / f"7-asset-check-{check}.png")
+        page.screenshot(path=OUTPUT / f"8-asset-check-{check}.png")
 
 
 # --- helpers -------------------------------------------------------------------------------------------

@@ -100,3 +100,19 @@ def test_importing_the_code_location_builds_nothing_and_starts_no_dbt_process(tm
         env={**os.environ, "AI_INDEX_DBT_PROJECT_DIR": str(tmp_path / "no_project")},
     )  # fmt: skip
     assert result.stdout.split() == ["0", "[]"], result.stdout + result.stderr
+
+
+def test_the_dbt_resource_skips_only_what_dagster_dbt_still_names_as_it_did():
+    # WarehouseDbtCliResource overrides two private members of dagster-dbt 0.29.27; if an upgrade renames
+    # them, the overrides would silently stop saving seconds per build (or break): fail here instead.
+    import inspect
+
+    from dagster_dbt import DbtCliResource
+
+    from orchestration.defs.dbt import WarehouseDbtCliResource
+
+    source = inspect.getsource(DbtCliResource.cli)
+    assert "self._cli_version" in source and "self._initialize_dbt_core_adapter(args)" in source
+    resource = WarehouseDbtCliResource(project_dir=str(PROJECT_ROOT / "dbt_project"))
+    assert resource._cli_version.major == 1
+    assert resource._initialize_dbt_core_adapter(["build"]) is None

@@ -49,14 +49,16 @@ def test_the_lock_file_names_its_holder(tmp_path):
 def test_a_timeout_is_an_error_not_a_hang(tmp_path):
     lock = tmp_path / "warehouse.lock"
     waiting: list[str] = []
-    done = threading.Event()
+    held, done = threading.Event(), threading.Event()
 
     def hold():
         with warehouse_lock(lock):
+            held.set()
             done.wait(10)
 
     thread = threading.Thread(target=hold)
     thread.start()
+    assert held.wait(10)
     try:
         with pytest.raises(TimeoutError):
             with warehouse_lock(lock, timeout_s=0.3, notify=waiting.append):

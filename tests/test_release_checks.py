@@ -169,10 +169,10 @@ def test_every_within_edition_expectation_has_a_corruption_test():
 
 
 @pytest.mark.parametrize("expectation", sorted(CORRUPTIONS))
-def test_a_corrupted_copy_fails_this_expectation_alone_and_names_the_rows(workspace, expectation):
+def test_a_corrupted_copy_fails_this_expectation_alone_and_names_the_rows(gated_workspace, expectation):
     corrupt, shown = CORRUPTIONS[expectation]
-    corrupt(workspace)
-    report = _gate(workspace, 2025)
+    corrupt(gated_workspace)
+    report = _gate(gated_workspace, 2025)
     assert not report.ok
     failures = _failures(report, "error")
     assert set(failures) == {expectation}
@@ -200,9 +200,9 @@ def _restate_world_2025(ws: Workspace, methodology_break: bool) -> None:
     replace_in_file(world, "344.7", "600")
 
 
-def test_a_restatement_beyond_tolerance_fails_the_cross_edition_suite(workspace):
-    _restate_world_2025(workspace, methodology_break=False)
-    report = _gate(workspace, 2027)
+def test_a_restatement_beyond_tolerance_fails_the_cross_edition_suite(gated_workspace):
+    _restate_world_2025(gated_workspace, methodology_break=False)
+    report = _gate(gated_workspace, 2027)
     assert not report.ok
     assert set(_failures(report, "error")) == {"revision_within_error_tolerance"}
     assert "WLD 2025: edition 2026 published 344.7, this edition 600.0" in "\n".join(report.problems)

@@ -16,7 +16,12 @@ PREVIEW_ROWS = 10
 def mart_metadata(warehouse_path: Path, tables: list[str]) -> dict[str, dict[str, object]]:
     """Metadata per mart table: `dagster/row_count`, a markdown preview, and charts for subject marts."""
     # Imported here: matplotlib costs ~0.8 s, and the Dagster definitions import this module on every reload.
-    from orchestration.publish.charts import as_markdown_image, country_series_chart, top_countries_chart
+    from orchestration.publish.charts import (
+        as_markdown_image,
+        country_series_chart,
+        metric_values,
+        top_countries_chart,
+    )
 
     found: dict[str, dict[str, object]] = {}
     with connect(warehouse_path) as con:
@@ -42,11 +47,7 @@ def mart_metadata(warehouse_path: Path, tables: list[str]) -> dict[str, dict[str
                 (s.headline_metric for s in registry().subjects.values() if s.subject_mart == table), None
             )
             if metric:
-                values = con.execute(
-                    "select edition, data_year, geo_code, geo_name, geo_kind, value "
-                    "from marts.fct_indicator_values where metric = ?",
-                    [metric],
-                ).df()
+                values = metric_values(con, metric)
                 label = metric_registry()[metric].label
                 geo = focus_country()
                 metadata["chart_top_countries"] = dg.MetadataValue.md(

@@ -17,6 +17,15 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 
+def metric_values(con, metric: str) -> pd.DataFrame:
+    """The rows of one metric the charts draw from (marts.fct_indicator_values, every edition)."""
+    return con.execute(
+        "select edition, data_year, geo_code, geo_name, geo_kind, value, rank_in_year, reliability "
+        "from marts.fct_indicator_values where metric = ?",
+        [metric],
+    ).df()
+
+
 def _png(fig) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=72, bbox_inches="tight")

@@ -139,13 +139,13 @@ def publish_to_postgres(
 
     `--full-refresh`: raw is copied whole, so no incremental state may outlive it. dbt replaces each
     mart table on every build, and a replaced table loses its grants: they are granted again each time."""
-    from orchestration.warehouse.dbt_cli import dbt_executable
+    from orchestration.warehouse.dbt_cli import dbt_build_args, dbt_executable
 
     dbt_env = {**os.environ, **pg_env_from_dsn(dsn)}  # a DSN dbt cannot use fails before anything is copied
     counts = copy_raw_to_postgres(warehouse_path, dsn)
     log("postgres: copied raw (" + ", ".join(f"{t} {n}" for t, n in counts.items()) + ")")
     command = [
-        dbt_executable(), "build", "--target", "postgres", "--full-refresh",
+        dbt_executable(), *dbt_build_args(full_refresh=True), "--target", "postgres",
         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
         "--target-path", DBT_TARGET_PATH, "--log-path", "logs/postgres", "--no-use-colors",
     ]  # fmt: skip

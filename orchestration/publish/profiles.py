@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from orchestration.publish.charts import country_series_chart, top_countries_chart
+from orchestration.publish.charts import country_series_chart, metric_values, top_countries_chart
 from orchestration.reference.metrics import metric_registry, registry
 from orchestration.warehouse.connection import connect
 
@@ -46,11 +46,16 @@ def _revisions(con, geo_code: str) -> pd.DataFrame:
     ).df()
 
 
+def _by_subject(values: pd.DataFrame):
+    """(subject, its rows of the country) for each subject area, in the registry's order."""
+    for subject in registry().subjects.values():
+        yield subject, values[values["subject_area"] == subject.subject_area]
+
+
 def profile_text(values: pd.DataFrame, revisions: pd.DataFrame, geo_code: str) -> str:
     name = values["geo_name"].iloc[0] if len(values) else geo_code
     lines = [f"{name} ({geo_code})"]
-    for subject in registry().subjects.values():
-        rows = values[values["subject_area"] == subject.subject_area]
+    for subject, rows in _by_subject(values):
         lines.append(f"\n{subject.title}")
         if rows.empty:
             lines.append("  no value in any loaded edition")
@@ -96,17 +101,13 @@ def write_profile_html(con, values: pd.DataFrame, revisions: pd.DataFrame, geo_c
         f"<h1>{html.escape(name)} ({geo_code})</h1>",
         "<p>Every value the loaded AI Index editions publish for this country.</p>",
     ]
-    for subject in registry().subjects.values():
-        rows = values[values["subject_area"] == subject.subject_area]
+    for subject, rows in _by_subject(values):
         body.append(f"<h2>{html.escape(subject.title)}</h2>")
         if rows.empty:
             body.append("<p>No value in any loaded edition.</p>")
             continue
         for metric in rows["metric"].unique():
-            series = con.execute(
-                "select edition, data_year, geo_code, geo_name, geo_kind, value from marts.fct_indicator_values where metric = ?",
-                [metric],
-            ).df()
+            series = metric_values(con, metric)
             body.append(_img(country_series_chart(series, geo_code, metric_registry()[metric].label), metric))
         body.append(rows[VALUE_COLUMNS].to_html(index=False, na_rep="", float_format=_number))
     body.append("<h2>Revisions between editions</h2>")
@@ -122,11 +123,7 @@ def write_index_html(con, path: Path) -> None:
     body = [f"<h1>AI Index warehouse: the {edition} edition</h1>"]
     for subject in registry().subjects.values():
         metric = subject.headline_metric
-        values = con.execute(
-            "select edition, data_year, geo_code, geo_name, geo_kind, value, rank_in_year, reliability "
-            "from marts.fct_indicator_values where metric = ?",
-            [metric],
-        ).df()
+        values = metric_values(con, metric)
         label = metric_registry()[metric].label
         body.append(f"<h2>{html.escape(subject.title)}: {html.escape(label)}</h2>")
         body.append(_img(top_countries_chart(values, label), label))

@@ -1,7 +1,7 @@
 """Hostile and malformed editions are refused at the release gate, by name, and change nothing.
 
-Each case corrupts a copy of the 2025 edition one way and runs the gate against a copy of the built
-warehouse, as a build's raw step does: the edition is rejected with the file (and row and column where
+Each case corrupts a copy of the 2025 edition one way and runs the gate against a copy of the gated
+warehouse (`raw` of the five editions), as a build's raw step does: the edition is rejected with the file (and row and column where
 there is one) named, its raw files are as they were, and the warehouse holds exactly what it held. The
 whole CLI path of a rejection (exit code, summary, marts untouched after dbt would have run) is
 asserted once, in tests/test_bad_input.py.
@@ -21,23 +21,25 @@ def test_the_corpus_holds_at_least_thirty_cases():
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_a_malformed_edition_is_rejected_named_and_changes_nothing(workspace: Workspace, name: str):
-    raw_before = workspace.query(
+def test_a_malformed_edition_is_rejected_named_and_changes_nothing(gated_workspace: Workspace, name: str):
+    raw_before = gated_workspace.query(
         "select edition, bundle_sha256, loaded_at from raw.editions order by edition"
     )
-    values_before = workspace.query("select count(*), sum(hash(value)) from raw.indicator_values")
-    expected = CASES[name](workspace)
-    files_before = workspace.raw_file_hashes()
+    values_before = gated_workspace.query("select count(*), sum(hash(value)) from raw.indicator_values")
+    expected = CASES[name](gated_workspace)
+    files_before = gated_workspace.raw_file_hashes()
 
-    report = gate_edition(workspace.releases / str(EDITION), workspace.settings())
+    report = gate_edition(gated_workspace.releases / str(EDITION), gated_workspace.settings())
 
     assert report.status == "rejected", report
     message = "\n".join(report.problems)
     for text in expected:
         assert text in message, (name, text, message[-3000:])
-    assert workspace.raw_file_hashes() == files_before, "a raw file was modified"
+    assert gated_workspace.raw_file_hashes() == files_before, "a raw file was modified"
     assert (
-        workspace.query("select edition, bundle_sha256, loaded_at from raw.editions order by edition")
+        gated_workspace.query("select edition, bundle_sha256, loaded_at from raw.editions order by edition")
         == raw_before
     )
-    assert workspace.query("select count(*), sum(hash(value)) from raw.indicator_values") == values_before
+    assert (
+        gated_workspace.query("select count(*), sum(hash(value)) from raw.indicator_values") == values_before
+    )

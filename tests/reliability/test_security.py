@@ -46,9 +46,10 @@ def _python_sources() -> list[Path]:
 
 
 SQL_WORDS = re.compile(r"\b(select|insert|delete|update|create|alter|drop|copy)\b", re.I)
-# What an SQL f-string may interpolate: quoted identifiers, and the two fragments exports.py builds from
-# them (`relation` = marts."<ident>", `latest` = a fixed where clause).
-ALLOWED_FRAGMENTS = {"relation", "latest"}
+# What an SQL f-string may interpolate: quoted identifiers, the two fragments exports.py builds from
+# them (`relation` = marts."<ident>", `latest` = a fixed where clause), and `rule`, the revision rule
+# rendered from the dbt macro dbt_project/macros/judged_revision_pct.sql (expectations/frames.py).
+ALLOWED_FRAGMENTS = {"relation", "latest", "rule"}
 
 
 def _is_sql_literal(node: ast.AST) -> bool:
