@@ -7,6 +7,7 @@ Environment:
     AI_INDEX_DBT_PROJECT_DIR  the dbt project, whose seeds are the metric and geography registries
                            (default: dbt_project; a copy lets a test add a metric by data alone)
     AI_INDEX_FOCUS_COUNTRY the country whose series the mart charts follow (default: KOR)
+    AI_INDEX_SENSOR_INTERVAL_S  seconds between two looks of the new-edition sensor (default: 30)
     DAGSTER_HOME           Dagster instance (default: .dagster_home, git-ignored)
 """
 
@@ -81,3 +82,8 @@ def focus_country() -> str:
 
 def dagster_home() -> Path:
     return _path_from_env("DAGSTER_HOME", PROJECT_ROOT / ".dagster_home")
+
+
+def sensor_interval_seconds() -> int:
+    """How often the new-edition sensor looks at the releases directory."""
+    return int(os.environ.get("AI_INDEX_SENSOR_INTERVAL_S", "30"))

@@ -21,6 +21,7 @@ from orchestration.defs.partitions import (
 from orchestration.defs.resources import WarehouseResource
 from orchestration.errors import BundleError
 from orchestration.releases.bundle import discover_editions, open_bundle
+from orchestration.settings import sensor_interval_seconds
 from orchestration.warehouse.build_state import marts_lag
 from orchestration.warehouse.lock import warehouse_lock
 
@@ -44,7 +45,7 @@ def _run_request(start: str, end: str, fingerprints: dict[str, str]) -> dg.RunRe
 @dg.sensor(
     name="edition_release_sensor",
     job_name=BUILD_JOB,
-    minimum_interval_seconds=30,
+    minimum_interval_seconds=sensor_interval_seconds(),
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Registers editions dropped into the releases directory as partitions and builds them.",
 )

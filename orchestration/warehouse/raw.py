@@ -159,8 +159,8 @@ def replace_edition(
             for table in RAW_TABLES:
                 con.execute(f"delete from raw.{ident(table)} where edition = ?", [loaded.edition])  # noqa: S608
             # Columns by name: a warehouse migrated by RAW_MIGRATIONS has added columns at the end.
-            columns = column_list([*RAW_COLUMNS, "loaded_at"])
-            insert = f"insert into raw.indicator_values ({columns}) select {columns} from new_values"  # noqa: S608
+            columns = [*RAW_COLUMNS, "loaded_at"]
+            insert = f"insert into raw.indicator_values ({column_list(columns)}) select {column_list(columns)} from new_values"  # noqa: S608
             con.execute(insert)
             con.execute("insert into raw.edition_files select * from new_files")
             con.execute("insert into raw.edition_metrics select * from new_metrics")

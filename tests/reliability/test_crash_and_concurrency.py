@@ -24,6 +24,7 @@ from tests.helpers import (
     replace_in_file,
     run_cli,
 )
+from tests.reliability.warm_builds import WarmBuild
 
 TRIALS = 20
 DBT_BACKUP = "__dbt_backup"
@@ -42,30 +43,26 @@ def _state(warehouse: Path) -> dict[str, str]:
 
 
 def _build_process(ws: Workspace, *args: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "orchestration.cli", "build", *args],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, **ws.env()},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,  # its own process group: dbt dies with it
-    )
+    """`ai-index build ARGS` in a process group of its own (dbt dies with it); its output goes to a file
+    in the workspace (a pipe nobody reads would block a chatty build)."""
+    path = ws.root / f"build-{time.monotonic_ns()}.log"
+    with path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "orchestration.cli", "build", *args],
+            cwd=PROJECT_ROOT,
+            env={**os.environ, **ws.env()},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    process.log_path = path  # type: ignore[attr-defined]
+    return process
 
 
-def _kill_group_and_wait(process: subprocess.Popen, timeout_s: float = 30) -> None:
-    """SIGKILL the build's process group (the CLI and its dbt subprocess) and wait until no process of it
-    is left: a dbt child that outlives the kill for a moment still holds the DuckDB file."""
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(process.pid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.05)
-    pytest.fail(f"processes of the killed build's group {process.pid} still alive after {timeout_s}s")
+def _finish(process: subprocess.Popen, timeout_s: float = 900) -> str:
+    """Wait for the build; return its output."""
+    process.wait(timeout=timeout_s)
+    return process.log_path.read_text(encoding="utf-8")  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -84,7 +81,8 @@ def kill_trials(built: Workspace, tmp_path_factory) -> KillTrials:
     # The new state, built in a process of its own, as the trials are: its duration spreads the kills
     # over load, checks, dbt and exports.
     started = time.monotonic()
-    assert _build_process(new).wait(timeout=600) == 0
+    build = WarmBuild(new.env(), [], root / "new.log")
+    assert build.wait(600) == 0, build.output()
     duration = time.monotonic() - started
     trials = KillTrials(_state(old.warehouse), _state(new.warehouse), duration)
     changed = {t for t in trials.old_state if trials.old_state[t] != trials.new_state[t]}
@@ -102,12 +100,12 @@ def test_a_build_killed_at_any_moment_leaves_old_or_new_marts_and_the_next_build
     _restate_2025(ws)
     # A moment anywhere in the build, the same for a trial number on every run.
     delay = random.Random(20261125 + trial).uniform(0.3, kill_trials.duration)
-    process = _build_process(ws)
-    try:
-        process.wait(timeout=delay)
-    except subprocess.TimeoutExpired:
-        _kill_group_and_wait(process)
-    state = _state(ws.warehouse)  # DuckDB opens cleanly after the kill (its WAL is replayed)
+    build = WarmBuild(ws.env(), [], tmp_path / "build.log")
+    if build.wait(delay) is None:
+        build.kill_group_and_wait(timeout_s=5)
+    # Five seconds after the kill at most, no process of the build is left (kill_group_and_wait waits
+    # for the whole group), and the warehouse opens: DuckDB replays its WAL.
+    state = _state(ws.warehouse)
     # dbt-duckdb swaps a mart's new table in and commits, then drops the old one (`<mart>__dbt_backup`)
     # in a statement of its own: a kill between the two leaves that old copy beside the new mart until
     # the next build drops it (asserted below: the next build's state has no extra table).
@@ -124,12 +122,14 @@ def test_a_build_killed_at_any_moment_leaves_old_or_new_marts_and_the_next_build
 
 
 @pytest.mark.slow
-def test_two_builds_at_once_are_serialized_and_both_succeed(workspace: Workspace):
-    first = _build_process(workspace, "--force", "--edition", "2025")
+def test_two_builds_at_once_are_serialized_and_both_succeed(workspace: Workspace, tmp_path: Path):
+    args = ["--force", "--edition", "2025"]
+    first = WarmBuild(workspace.env(), args, tmp_path / "first.log")
     time.sleep(1.0)
-    second = _build_process(workspace, "--force", "--edition", "2025")
-    outputs = [p.communicate(timeout=900)[0] for p in (first, second)]
-    assert [first.returncode, second.returncode] == [0, 0], outputs
+    second = WarmBuild(workspace.env(), args, tmp_path / "second.log")
+    codes = [build.wait(900) for build in (first, second)]
+    outputs = [build.output() for build in (first, second)]
+    assert codes == [0, 0], outputs
     assert "Could not set lock" not in "".join(outputs)
     assert any("waiting for it to finish" in out for out in outputs), outputs
     assert workspace.query("select count(*) from marts.fct_indicator_values where edition = 2025") == [(97,)]
@@ -150,7 +150,7 @@ def test_a_cli_build_overlapping_a_sensor_launched_daemon_run_is_serialized_and_
         sensor_run = _first_sensor_run(dev)
         cli_started = time.time()
         cli = _build_process(workspace, "--force", "--edition", "2025")
-        cli_output = cli.communicate(timeout=900)[0]
+        cli_output = _finish(cli)
         cli_finished = time.time()
         status = dev.wait_for_run(sensor_run)
         window = dev.run(sensor_run)
