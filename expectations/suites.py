@@ -98,13 +98,13 @@ def edition_values_checks(config: ReleaseCheckConfig, edition: int) -> list[Chec
                gxe.ExpectColumnPairValuesAToBeGreaterThanB, "value_column", column_A="world_value", column_B="value",
                or_equal=True, ignore_row_if="either_value_is_missing", row_condition=Column("geo_kind") == "country"),
     ]  # fmt: skip
-    # Each row carries its metric's range (range_min, range_max from release_checks.yml): two expectations
+    # Each row carries its metric's range (range_min, range_max from the metric registry): two expectations
     # cover every metric, instead of one pass over the frame per metric.
     checks += [
-        _check(config, s, "value_in_physical_range", "value >= its metric's physical minimum (release_checks.yml range)",
+        _check(config, s, "value_in_physical_range", "value >= its metric's physical minimum (metric registry range)",
                gxe.ExpectColumnPairValuesAToBeGreaterThanB, "value_column", id_suffix="min", column_A="value",
                column_B="range_min", or_equal=True, ignore_row_if="either_value_is_missing"),
-        _check(config, s, "value_in_physical_range", "value <= its metric's physical maximum (release_checks.yml range)",
+        _check(config, s, "value_in_physical_range", "value <= its metric's physical maximum (metric registry range)",
                gxe.ExpectColumnPairValuesAToBeGreaterThanB, "value_column", id_suffix="max", column_A="range_max",
                column_B="value", or_equal=True, ignore_row_if="either_value_is_missing"),
     ]  # fmt: skip

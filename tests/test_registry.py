@@ -93,6 +93,7 @@ def _synthetic_edition(releases: Path) -> dict[tuple[str, int], float]:
     return values
 
 
+@pytest.mark.slow  # a full build of its own, in a copy of the dbt project
 def test_a_metric_added_by_a_registry_row_alone_is_a_typed_column_of_its_subject_mart(tmp_path, capsys):
     project = _copy_project(tmp_path / "dbt_project")
     with (project / "seeds" / "metrics.csv").open("a", encoding="utf-8") as f:

@@ -365,6 +365,7 @@ sys.exit(main(["validate", "--edition", "2022"]))  # one edition: six store writ
 """
 
 
+@pytest.mark.slow  # three validations, each in a fresh interpreter
 def test_a_validation_killed_while_writing_its_stores_leaves_them_readable_and_the_next_run_succeeds(sample):
     context_dir = _settings(sample).ge_context_dir
     with environment(sample.env()):

@@ -25,7 +25,7 @@ RAW_DESCRIPTIONS = {
     "editions": "One row per loaded edition: manifest, bundle fingerprint (data version), load time.",
     "edition_files": "Files of each edition with their sha256 and row counts.",
     "edition_metrics": "Methodology breaks each edition's manifest declares, per metric.",
-    "release_check_rules": "Tolerances each edition was checked with (expectations/release_checks.yml).",
+    "release_check_rules": "Rules each edition was checked with (the metric registry, dbt_project/seeds/metrics.csv).",
 }
 CHECKED_ASSET = dg.AssetKey(["raw", "indicator_values"])
 CHECKS = {
