@@ -78,8 +78,8 @@ def baseline_build(releases: Path, root: Path) -> dict[str, float]:
         t0 = time.perf_counter()
         bundle = open_bundle(edition_dir)
         loaded = load_edition(bundle)
-        earlier = earlier_editions(settings.warehouse_path, edition)
-        breaks = methodology_breaks(settings.warehouse_path) | {
+        earlier = earlier_editions(settings.work_path, edition)
+        breaks = methodology_breaks(settings.work_path) | {
             (edition, m) for m in bundle.manifest.methodology_breaks()
         }
         t1 = time.perf_counter()
@@ -89,7 +89,7 @@ def baseline_build(releases: Path, root: Path) -> dict[str, float]:
         runs.append(checks)
         t2 = time.perf_counter()
         assert checks.passed, checks.problems()
-        replace_edition(settings.warehouse_path, loaded, bundle.manifest, "folder", checks_fp, rules)
+        replace_edition(settings.work_path, loaded, bundle.manifest, "folder", checks_fp, rules)
         t3 = time.perf_counter()
         times["load"] += t1 - t0
         times["ge"] += t2 - t1
@@ -100,7 +100,7 @@ def baseline_build(releases: Path, root: Path) -> dict[str, float]:
     t0 = time.perf_counter()
     subprocess.run(
         [dbt_executable(), *dbt_build_args(), "--target-path", "target/baseline", "--quiet"],
-        cwd=settings.dbt_project_dir, check=True, env={**os.environ, **dbt_env(settings.warehouse_path, sorted(editions))},
+        cwd=settings.dbt_project_dir, check=True, env={**os.environ, **dbt_env(settings.work_path, sorted(editions))},
     )  # fmt: skip
     times["dbt"] = time.perf_counter() - t0
     times["total"] = sum(times.values())

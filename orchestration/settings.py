@@ -2,7 +2,10 @@
 
 Environment:
     AI_INDEX_RELEASES_DIR  edition bundles (default: data/releases)
-    AI_INDEX_WAREHOUSE     DuckDB file (default: data/warehouse/ai_index.duckdb)
+    AI_INDEX_WAREHOUSE     the DuckDB file BI tools read: the published snapshot (default:
+                           data/warehouse/ai_index.duckdb). Builds work in a private copy beside it
+                           (`.build/`) and publish a complete snapshot here; the one before is kept
+                           as `<name>.previous.duckdb` for `ai-index rollback`.
     AI_INDEX_DATA_DIR      generated outputs: docs, exports, reports (default: data)
     AI_INDEX_DBT_PROJECT_DIR  the dbt project, whose seeds are the metric and geography registries
                            (default: dbt_project; a copy lets a test add a metric by data alone)
@@ -36,6 +39,18 @@ class Settings:
     warehouse_path: Path
     data_dir: Path
     dbt_project_dir: Path = DBT_PROJECT_DIR
+
+    @property
+    def work_path(self) -> Path:
+        """The build's private working database: only builds open it, read-write."""
+        return self.warehouse_path.parent / ".build" / self.warehouse_path.name
+
+    @property
+    def previous_path(self) -> Path:
+        """The snapshot served before the last publish (`ai-index rollback` serves it again)."""
+        return self.warehouse_path.with_name(
+            f"{self.warehouse_path.stem}.previous{self.warehouse_path.suffix}"
+        )
 
     @property
     def seeds_dir(self) -> Path:

@@ -16,6 +16,7 @@ import pytest
 from orchestration.releases.bundle import discover_editions
 from orchestration.warehouse.gate import gate_edition
 from tests.helpers import Workspace, make_workspace, run_cli
+from tests.pg import pg_database  # noqa: F401 - a fixture for every module that needs PostgreSQL
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -32,7 +32,13 @@ class Workspace:
 
     @property
     def warehouse(self) -> Path:
+        """The published snapshot (what BI tools and `status`, `profile`, `claims` read)."""
         return self.root / "warehouse" / "ai_index.duckdb"
+
+    @property
+    def work(self) -> Path:
+        """The build's private working database."""
+        return self.settings().work_path
 
     @property
     def releases(self) -> Path:
@@ -60,8 +66,9 @@ class Workspace:
     def edition_file(self, edition: int, relative: str) -> Path:
         return self.releases / str(edition) / f"PUBLIC DATA_ {edition} AI INDEX REPORT" / relative
 
-    def query(self, sql: str, params: list | None = None) -> list[tuple]:
-        with duckdb.connect(str(self.warehouse)) as con:
+    def query(self, sql: str, params: list | None = None, *, work: bool = False) -> list[tuple]:
+        """Read the published snapshot as a BI tool does (read-only), or the working database."""
+        with duckdb.connect(str(self.work if work else self.warehouse), read_only=True) as con:
             return con.execute(sql, params or []).fetchall()
 
     def mart_checksums(self) -> dict[str, str]:
@@ -75,7 +82,7 @@ class Workspace:
 def mart_checksums(warehouse: Path, without_timestamps: bool = False) -> dict[str, str]:
     """sha256 of each mart's rows, sorted. `without_timestamps`: leave out the load and derivation times,
     so that equal checksums mean the same published state, whenever it was built."""
-    with duckdb.connect(str(warehouse)) as con:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
         tables = [r[0] for r in con.execute(
             "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
         ).fetchall()]  # fmt: skip
@@ -103,11 +110,18 @@ def file_hashes(root: Path) -> dict[str, str]:
 
 
 def make_workspace(root: Path, warehouse_from: Path | None = None) -> Workspace:
+    """Releases copied from the shipped ones; with `warehouse_from` (another workspace's published
+    snapshot), its snapshot and its working database copied too, where they exist."""
     ws = Workspace(root)
     shutil.copytree(RELEASES, ws.releases)
     ws.warehouse.parent.mkdir(parents=True, exist_ok=True)
     if warehouse_from is not None:
-        shutil.copy2(warehouse_from, ws.warehouse)
+        source = Settings(ws.releases, warehouse_from, ws.data_dir)
+        if warehouse_from.exists():
+            shutil.copy2(warehouse_from, ws.warehouse)
+        if source.work_path.exists():
+            ws.work.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source.work_path, ws.work)
     return ws
 
 

@@ -113,11 +113,9 @@ def test_a_new_edition_dropped_in_is_registered_and_built_by_the_sensor(workspac
         warehouse_path=str(workspace.warehouse),
         data_dir=str(workspace.data_dir),
     )
-    seen = {str(e): open_bundle(d).fingerprint() for e, d in discover_editions(workspace.releases).items()}
-    context = dg.build_sensor_context(
-        instance=instance, cursor=json.dumps(seen), resources={"warehouse": settings_resource}
-    )
-    assert isinstance(edition_release_sensor(context), dg.SkipReason)  # nothing new yet
+    context = dg.build_sensor_context(instance=instance, resources={"warehouse": settings_resource})
+    nothing_new = edition_release_sensor(context)
+    assert nothing_new.skip_reason is not None and not nothing_new.run_requests
 
     shutil.copytree(workspace.releases / "2026", workspace.releases / "2027")
     replace_in_file(workspace.releases / "2027" / "manifest.yml", "edition: 2026", "edition: 2027")
@@ -241,11 +239,14 @@ def test_the_sensors_first_tick_registers_every_edition_and_builds_only_what_the
     assert (request.tags[RANGE_START_TAG], request.tags[RANGE_END_TAG]) == ("2022", "2026")
 
     def built_copy_after(name: str, sql: str):
-        copy = tmp_path / f"{name}.duckdb"
-        shutil.copy(built.warehouse, copy)
-        with duckdb.connect(str(copy)) as con:
+        """A copy of the built warehouse whose working database (what the sensor reads) ran `sql`."""
+        serving = tmp_path / name / "ai_index.duckdb"
+        work = tmp_path / name / ".build" / "ai_index.duckdb"
+        work.parent.mkdir(parents=True)
+        shutil.copy(built.work, work)
+        with duckdb.connect(str(work)) as con:
             con.execute(sql)
-        return copy
+        return serving
 
     # A warehouse that lacks the two newest editions: one run for exactly those two.
     partial = built_copy_after("partial", "delete from raw.editions where edition in (2025, 2026)")

@@ -18,7 +18,7 @@ def test_the_dbt_unit_tests_pass(built: Workspace, tmp_path):
     shutil.copy(built.warehouse, warehouse)
     command = [dbt_executable(), "test", "--select", "test_type:unit", "--target-path", "target/unit_tests",
                "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]  # fmt: skip
-    env = {**os.environ, "AI_INDEX_WAREHOUSE": str(warehouse)}
+    env = {**os.environ, "AI_INDEX_DBT_DATABASE": str(warehouse)}
     result = subprocess.run(
         command, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, check=False
     )

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from orchestration.warehouse.lock import warehouse_lock
+from orchestration.warehouse.lock import holder, warehouse_lock
 
 
 def test_a_second_thread_waits_for_the_lock_while_the_holder_may_re_enter(tmp_path):
@@ -32,7 +32,8 @@ def test_a_second_thread_waits_for_the_lock_while_the_holder_may_re_enter(tmp_pa
     second = threading.Thread(target=contender)
     second.start()
     second.join(10)
-    assert "got" not in outcome and "gave up waiting" in outcome["timeout"]
+    assert "got" not in outcome and "gave up after waiting" in outcome["timeout"]
+    assert f"pid {os.getpid()}" in outcome["timeout"] and "--wait SECONDS" in outcome["timeout"]
     release.set()
     first.join(10)
     with warehouse_lock(lock, timeout_s=0.5):  # released by the holder's thread: free again
@@ -42,8 +43,10 @@ def test_a_second_thread_waits_for_the_lock_while_the_holder_may_re_enter(tmp_pa
 def test_the_lock_file_names_its_holder(tmp_path):
     lock = tmp_path / "warehouse.lock"
     with warehouse_lock(lock):
-        pid, _, command = lock.read_text().strip().partition(" ")
-    assert int(pid) == os.getpid() and command
+        pid, started, command = lock.read_text().strip().split(" ", 2)
+        named = holder(lock)
+    assert int(pid) == os.getpid() and command and float(started) > 0
+    assert named.startswith(f"pid {os.getpid()} (") and "since" in named
 
 
 def test_a_timeout_is_an_error_not_a_hang(tmp_path):

@@ -1,15 +1,18 @@
 """`ai-index`: build and check the warehouse from the command line.
 
-    ai-index build [--edition YEAR ...] [--force] [--full-refresh] [--target duckdb|postgres]
+    ai-index build [--edition YEAR ...] [--force] [--full-refresh] [--wait SECONDS] [--target duckdb|postgres]
     ai-index validate [--edition YEAR ...]
     ai-index status
+    ai-index rollback [--wait SECONDS]
     ai-index profile ISO3
     ai-index claims FILE.yml
     ai-index synth OUT_DIR --editions N --countries C --years Y [--seed S]
     ai-index ui [--port 3000]
 
 `build` materializes the selected edition partitions in-process through Dagster (the same assets the
-UI shows), skipping editions whose bundle and checks are unchanged since they were loaded.
+UI shows), skipping editions whose bundle and checks are unchanged since they were loaded, and
+publishes the result as the snapshot BI tools read (AI_INDEX_WAREHOUSE). `status`, `profile` and
+`claims` read that snapshot, read-only.
 """
 
 from __future__ import annotations
@@ -46,12 +49,15 @@ def _editions_to_build(
 
     if force:
         return selected
-    lagging = [e for e in marts_lag(settings.warehouse_path) if e in releases]
+    lagging = [e for e in marts_lag(settings.work_path) if e in releases]
     return sorted(set(editions_not_current(settings, selected)) | set(lagging))
 
 
-def build(editions: Sequence[int] | None, force: bool = False, full_refresh: bool = False) -> int:
+def build(
+    editions: Sequence[int] | None, force: bool = False, full_refresh: bool = False, wait_s: float = 3600
+) -> int:
     from orchestration.warehouse.lock import warehouse_lock
+    from orchestration.warehouse.snapshot import prepare_work
 
     settings = get_settings()
     releases = discover_editions(settings.releases_dir)
@@ -61,7 +67,8 @@ def build(editions: Sequence[int] | None, force: bool = False, full_refresh: boo
     selected = _selected(releases, editions)
     started = time.perf_counter()
     # One read of each bundle for the whole build: planning, the release gate and the load share it.
-    with warehouse_lock(settings.lock_path, notify=_print), reading_once():
+    with warehouse_lock(settings.lock_path, timeout_s=wait_s, notify=_print), reading_once():
+        prepare_work(settings)
         to_build = _editions_to_build(settings, releases, selected, force or full_refresh)
         if not to_build:
             _print(f"up to date: editions {selected} unchanged since they were loaded; nothing to do")
@@ -117,23 +124,30 @@ MARTS = (
 )  # fmt: skip
 
 
+def _served(settings: Settings, command: str) -> bool:
+    if settings.warehouse_path.exists():
+        return True
+    _print(f"ai-index {command}: no published warehouse at {settings.warehouse_path}: run `ai-index build`")
+    return False
+
+
 def status() -> int:
-    """Print the loaded editions and the row count of every mart."""
+    """The served snapshot: its editions and the row count of every mart (read-only, no lock: works
+    while BI tools are connected and while a build runs)."""
+    from orchestration.warehouse.build_state import marts_lag
     from orchestration.warehouse.connection import connect, ident
-    from orchestration.warehouse.lock import warehouse_lock
 
     settings = get_settings()
-    if not settings.warehouse_path.exists():
-        _print(f"no warehouse at {settings.warehouse_path}: run `ai-index build`")
+    if not _served(settings, "status"):
         return 1
-    with warehouse_lock(settings.lock_path, notify=_print), connect(settings.warehouse_path) as con:
+    with connect(settings.warehouse_path, read_only=True) as con:
         present = {
             r[0]
             for r in con.execute(
                 "select table_name from information_schema.tables where table_schema = 'marts'"
             ).fetchall()
         }
-        _print(f"warehouse {settings.warehouse_path}")
+        _print(f"warehouse {settings.warehouse_path} (the published snapshot BI tools read)")
         if "dim_edition" in present:
             for edition, files, values, loaded_at, breaks in con.execute(
                 "select edition, files, values_loaded, loaded_at, methodology_breaks from marts.dim_edition order by edition"
@@ -146,21 +160,28 @@ def status() -> int:
             query = f"select count(*) from marts.{ident(mart)}"  # noqa: S608 - identifier from MARTS
             count = con.execute(query).fetchone()[0] if mart in present else "missing"
             _print(f"  marts.{mart}: {count} rows")
+    if settings.previous_path.exists():
+        _print(f"previous snapshot: {settings.previous_path} (`ai-index rollback` serves it again)")
+    lagging = marts_lag(settings.work_path) if settings.work_path.exists() else []
+    if lagging:
+        _print(
+            f"editions {lagging} are loaded but not yet published: the next `ai-index build` finishes them"
+        )
     return 0
 
 
 def profile(code: str) -> int:
     from orchestration.publish.profiles import build_profile
     from orchestration.reference.geography import gazetteer
-    from orchestration.warehouse.lock import warehouse_lock
 
     settings = get_settings()
     geo = gazetteer().geographies.get(code.upper()) or gazetteer().resolve("", code)
     if geo is None or geo.geo_kind != "country":
         _print(f"ai-index profile: {code!r} is not a known country (ISO 3166-1 alpha-3, e.g. KOR)")
         return 2
-    with warehouse_lock(settings.lock_path, notify=_print):
-        text, path = build_profile(settings.warehouse_path, settings.reports_dir, geo.geo_code)
+    if not _served(settings, "profile"):
+        return 1
+    text, path = build_profile(settings.warehouse_path, settings.reports_dir, geo.geo_code)
     _print(text)
     _print(f"\nreport: {path}\noverview: {settings.reports_dir / 'index.html'}")
     return 0
@@ -168,7 +189,6 @@ def profile(code: str) -> int:
 
 def claims(file: str) -> int:
     from orchestration.publish.claims import ClaimsError, check_claims, read_claims
-    from orchestration.warehouse.lock import warehouse_lock
 
     settings = get_settings()
     try:
@@ -176,8 +196,9 @@ def claims(file: str) -> int:
     except ClaimsError as exc:
         _print(f"ai-index claims: error: {exc}")
         return 2
-    with warehouse_lock(settings.lock_path, notify=_print):
-        results = check_claims(settings.warehouse_path, items)
+    if not _served(settings, "claims"):
+        return 1
+    results = check_claims(settings.warehouse_path, items)
     if statement:
         _print(f"statement: {statement}")
     for r in results:
@@ -187,6 +208,27 @@ def claims(file: str) -> int:
     failed = sum(not r.passed for r in results)
     _print(f"{len(results) - failed} passed, {failed} failed")
     return 1 if failed else 0
+
+
+def rollback(wait_s: float) -> int:
+    """Serve the previous snapshot again (under the build lock, so no publish runs meanwhile)."""
+    from orchestration.warehouse.lock import warehouse_lock
+    from orchestration.warehouse.snapshot import SnapshotError
+    from orchestration.warehouse.snapshot import rollback as serve_previous
+
+    settings = get_settings()
+    with warehouse_lock(settings.lock_path, timeout_s=wait_s, notify=_print):
+        try:
+            serve_previous(settings)
+        except SnapshotError as exc:
+            _print(f"ai-index rollback: {exc}")
+            return 1
+    _print(
+        f"serving the previous snapshot at {settings.warehouse_path}; the one it replaced is kept as "
+        f"{settings.previous_path} (`ai-index rollback` again undoes this). BI connections opened before "
+        "keep their snapshot until they reconnect."
+    )
+    return 0
 
 
 def publish_postgres() -> int:
@@ -208,6 +250,7 @@ def publish_postgres() -> int:
             settings.warehouse_path,
             dsn,
             readonly_role=os.environ.get("AI_INDEX_PG_READONLY_ROLE"),
+            lock_timeout_s=float(os.environ.get("AI_INDEX_PG_LOCK_TIMEOUT_S", "10")),
             log=_print,
         )
     except (RuntimeError, ValueError, psycopg2.Error) as exc:
@@ -253,6 +296,25 @@ def ui(port: int) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run a command; a busy or locked warehouse is a one-line error saying who holds it and what to do."""
+    import duckdb
+
+    from orchestration.warehouse.lock import WarehouseBusy
+
+    try:
+        return _dispatch(argv)
+    except WarehouseBusy as exc:
+        _print(f"ai-index: {exc}")
+        return 3
+    except duckdb.IOException as exc:
+        if "lock" not in str(exc).lower():
+            raise
+        # DuckDB names the file and the conflicting process (PID) in its message.
+        _print(f"ai-index: a DuckDB file is locked by another process: {str(exc).splitlines()[0]}")
+        return 3
+
+
+def _dispatch(argv: Sequence[str] | None) -> int:
     parser = argparse.ArgumentParser(
         prog="ai-index", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -264,12 +326,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--full-refresh", action="store_true", help="rebuild incremental dbt models from scratch"
     )
     p_build.add_argument(
+        "--wait", type=float, default=3600, metavar="SECONDS",
+        help="how long to wait for another build to finish (default 3600; 0: fail at once, naming it)",
+    )  # fmt: skip
+    p_build.add_argument(
         "--target", choices=["duckdb", "postgres"], default="duckdb",
         help="postgres: after the DuckDB build, build the same marts in PostgreSQL (AI_INDEX_PG_DSN) with dbt-postgres",
     )  # fmt: skip
     p_validate = commands.add_parser("validate", help="run the release checks without loading anything")
     p_validate.add_argument("--edition", type=int, action="append")
-    commands.add_parser("status", help="loaded editions and mart row counts")
+    commands.add_parser("status", help="the published snapshot: its editions and mart row counts")
+    p_rollback = commands.add_parser("rollback", help="serve the previous published snapshot again")
+    p_rollback.add_argument("--wait", type=float, default=3600, metavar="SECONDS")
     p_profile = commands.add_parser(
         "profile", help="a country's values, ranks and revisions; writes data/reports/"
     )
@@ -288,10 +356,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_synth.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     if args.command == "build":
-        code = build(args.edition, force=args.force, full_refresh=args.full_refresh)
+        code = build(args.edition, force=args.force, full_refresh=args.full_refresh, wait_s=args.wait)
         return publish_postgres() if code == 0 and args.target == "postgres" else code
     if args.command == "validate":
         return validate(args.edition)
+    if args.command == "rollback":
+        return rollback(args.wait)
     if args.command == "status":
         return status()
     if args.command == "profile":

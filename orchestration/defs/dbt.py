@@ -26,7 +26,7 @@ from packaging import version
 from orchestration.defs.mart_metadata import mart_metadata
 from orchestration.defs.partitions import edition_partitions
 from orchestration.defs.resources import WarehouseResource
-from orchestration.warehouse.build_state import record_built
+from orchestration.warehouse.build_state import record_built, steps_behind
 from orchestration.warehouse.dbt_cli import dbt_build_args, dbt_env, dbt_executable
 from orchestration.warehouse.lock import warehouse_lock
 
@@ -76,10 +76,16 @@ def build_dbt_assets(project_dir: Path) -> dg.AssetsDefinition:
         warehouse: WarehouseResource,
     ):
         settings = warehouse.settings
-        editions = [int(k) for k in context.partition_keys]
-        # dbt runs as a subprocess that inherits the environment (DbtCliResource takes no env argument).
-        os.environ.update(dbt_env(settings.warehouse_path, editions))
         with warehouse_lock(settings.lock_path, notify=context.log.info):
+            # Every run finishes what earlier runs started: besides its own partitions, dbt derives each
+            # edition whose raw load is newer than its marts (a run that failed after loading raw, a
+            # killed build), whatever launched this run.
+            behind = steps_behind(settings.work_path, ("dbt",))
+            editions = sorted({int(k) for k in context.partition_keys} | set(behind))
+            if set(behind) - {int(k) for k in context.partition_keys}:
+                context.log.info(f"also deriving editions {behind}, whose marts lag their raw load")
+            # dbt runs as a subprocess that inherits the environment (DbtCliResource takes no env argument).
+            os.environ.update(dbt_env(settings.work_path, editions))
             # A fixed target path keeps dbt's partial parse between runs (seconds per build).
             invocation = dbt.cli(
                 dbt_build_args(config.full_refresh),
@@ -89,26 +95,26 @@ def build_dbt_assets(project_dir: Path) -> dg.AssetsDefinition:
             events = []
             try:
                 events.extend(invocation.stream())
-                record_built(settings.warehouse_path, "dbt", editions)
+                record_built(settings.work_path, "dbt", editions)
             finally:
                 # If event handling fails mid-stream, dbt must not outlive the step holding the DuckDB file.
                 if invocation.process.poll() is None:
                     invocation.process.terminate()
                     invocation.process.wait(timeout=60)
                 # dbt has released the DuckDB file: add row counts, previews and charts to the marts.
-                yield from _with_mart_metadata(context, events, settings.warehouse_path)
+                yield from _with_mart_metadata(context, events, settings.work_path)
 
     return ai_index_dbt
 
 
-def _with_mart_metadata(context: AssetExecutionContext, events: list, warehouse_path: Path):
+def _with_mart_metadata(context: AssetExecutionContext, events: list, database: Path):
     marts = {}
     for event in events:
         if isinstance(event, dg.Output):
             key = context.asset_key_for_output(event.output_name)
             if key.path[0] == "marts":
                 marts[event.output_name] = key.path[-1]
-    metadata = mart_metadata(warehouse_path, sorted(set(marts.values()))) if marts else {}
+    metadata = mart_metadata(database, sorted(set(marts.values()))) if marts else {}
     for event in events:
         if isinstance(event, dg.Output) and marts.get(event.output_name) in metadata:
             event = event.with_metadata({**event.metadata, **metadata[marts[event.output_name]]})

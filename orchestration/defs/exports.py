@@ -1,6 +1,7 @@
 """Exports layer: the marts as Parquet and CSV for BI tools, and the dbt docs site, after every build."""
 
 import hashlib
+import os
 import shutil
 
 import dagster as dg
@@ -12,8 +13,10 @@ from orchestration.defs.dbt import dbt_project
 from orchestration.defs.partitions import edition_partitions
 from orchestration.defs.resources import WarehouseResource
 from orchestration.settings import Settings
-from orchestration.warehouse.build_state import record_built
+from orchestration.warehouse.build_state import record_built, steps_behind
+from orchestration.warehouse.dbt_cli import dbt_env
 from orchestration.warehouse.lock import warehouse_lock
+from orchestration.warehouse.snapshot import publish_snapshot
 
 DOCS_FILES = ("index.html", "manifest.json", "catalog.json")
 
@@ -69,13 +72,20 @@ def build_exports_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
 
         settings = warehouse.settings
         with warehouse_lock(settings.lock_path, notify=context.log.info):
+            os.environ.update(dbt_env(settings.work_path, context.partition_keys))  # for `dbt docs`
             docs = generate_dbt_docs(dbt, settings, context.log.info)
             written = export_marts(
-                settings.warehouse_path,
+                settings.work_path,
                 settings.exports_dir,
                 dbt_project(settings.dbt_project_dir).manifest_path,
             )
-            record_built(settings.warehouse_path, "exports", [int(k) for k in context.partition_keys])
+            # The marts passed their dbt tests (a failing test fails the dbt step before this one): the
+            # working database becomes the served snapshot, whole.
+            published = publish_snapshot(settings)
+            context.log.info(f"published {published.path} ({published.bytes:,} bytes)")
+            # Exports and the snapshot cover every edition: each one behind is now current.
+            behind = steps_behind(settings.work_path, ("exports",))
+            record_built(settings.work_path, "exports", sorted({*map(int, context.partition_keys), *behind}))
         latest = {k.removeprefix("latest/"): v for k, v in written.items() if k.startswith("latest/")}
         return dg.MaterializeResult(
             metadata={
@@ -84,6 +94,8 @@ def build_exports_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
                 "files": len(written) * 2,
                 "dbt_docs": dg.MetadataValue.path(str(settings.data_dir / "docs" / "dbt" / "index.html")),
                 "dbt_docs_status": docs,
+                "snapshot": dg.MetadataValue.path(str(published.path)),
+                "snapshot_bytes": published.bytes,
             }
         )
 

@@ -16,6 +16,7 @@ from orchestration.defs.resources import WarehouseResource
 from orchestration.releases.bundle import discover_editions
 from orchestration.warehouse.lock import warehouse_lock
 from orchestration.warehouse.raw import RAW_TABLES
+from orchestration.warehouse.snapshot import prepare_work
 
 if TYPE_CHECKING:
     from orchestration.warehouse.gate import EditionReport
@@ -132,6 +133,7 @@ def raw_editions(context: AssetExecutionContext, config: RawLoadConfig, warehous
     releases = discover_editions(settings.releases_dir)
     reports: list[EditionReport] = []
     with warehouse_lock(settings.lock_path, notify=context.log.info):
+        prepare_work(settings)
         for key in sorted(context.partition_keys, key=int):
             edition = int(key)
             if edition not in releases:

@@ -97,7 +97,7 @@ def read_claims(path: Path) -> tuple[str, list[Claim]]:
 
 def check_claims(warehouse_path: Path, claims: list[Claim]) -> list[ClaimResult]:
     results = []
-    with connect(warehouse_path) as con:
+    with connect(warehouse_path, read_only=True) as con:
         for claim in claims:
             row = con.execute(
                 "select edition, value, rank_in_year from marts.fct_indicator_values "

@@ -1,11 +1,19 @@
-"""PostgreSQL for BI: the same marts, built by dbt-postgres from a copy of the DuckDB raw schema.
+"""PostgreSQL for BI: the same marts, built by dbt-postgres from a copy of the published raw schema.
 
 DuckDB stays the warehouse of record (the release gate loads it, one edition at a time). BI tools that
-speak only PostgreSQL get a mirror: `raw` is copied over whole, then `dbt build --target postgres` runs
-the very models that build the DuckDB marts, so both databases derive the marts from the same rows.
+speak only PostgreSQL get a mirror, published without a gap:
+
+1. the published snapshot's `raw` is copied into schema `raw__build`, and `dbt build --target postgres`
+   builds every layer into `<layer>__build` schemas (the very models that build the DuckDB marts);
+2. the BI role is granted `usage` and `select` on `marts__build` before anyone can see it;
+3. one transaction renames the served schemas away, renames the `__build` ones into their place and
+   drops the old ones, under a `lock_timeout`: a BI query sees the old marts or the new ones, with
+   their privileges, never none; a session that holds a lock on the old marts (idle in a transaction)
+   makes the swap fail within the timeout, naming that session, and the previous marts stay served.
 
 Environment: AI_INDEX_PG_DSN (libpq URI or key=value string of the role that owns the database),
-AI_INDEX_PG_READONLY_ROLE (role granted read access to schema `marts` after each build).
+AI_INDEX_PG_READONLY_ROLE (role granted read access to schema `marts`), AI_INDEX_PG_LOCK_TIMEOUT_S
+(how long the swap may wait for readers' locks; default 10).
 """
 
 from __future__ import annotations
@@ -23,7 +31,6 @@ from psycopg2.extras import execute_values
 
 from orchestration.settings import DBT_PROJECT_DIR
 from orchestration.warehouse.connection import column_list, connect, ident
-from orchestration.warehouse.lock import warehouse_lock
 from orchestration.warehouse.raw import RAW_TABLES
 
 DSN_ENV = "AI_INDEX_PG_DSN"
@@ -49,6 +56,14 @@ PROFILE_ENV = {
     "dbname": "AI_INDEX_PG_DBNAME",
 }
 DBT_TARGET_PATH = "target/postgres"
+# The schemas a publish replaces, the suffix it builds them under, and the one it retires them with.
+# dbt reads the suffix from AI_INDEX_SCHEMA_SUFFIX (macros/generate_schema_name.sql, staging/_sources.yml).
+SERVED_SCHEMAS = ("raw", "reference", "staging", "intermediate", "marts")
+BUILD_SUFFIX, OLD_SUFFIX = "__build", "__old"
+
+
+class PublishBlocked(RuntimeError):
+    """The swap could not take its locks within the timeout: the previous marts stay served."""
 
 
 def pg_env_from_dsn(dsn: str) -> dict[str, str]:
@@ -79,14 +94,11 @@ def _transaction(dsn: str) -> Iterator[psycopg2.extensions.cursor]:
         yield cursor
 
 
-def _raw_tables(warehouse_path: Path) -> dict[str, tuple[list[tuple[str, str, bool]], list[tuple]]]:
-    """Per raw table, its columns (name, PostgreSQL type, nullable) and all its rows, read from DuckDB.
-
-    Under the warehouse lock (Settings.lock_path), so a concurrent build makes this wait instead of
-    failing on DuckDB's file lock, and the copy never mixes two loads."""
+def _raw_tables(snapshot: Path) -> dict[str, tuple[list[tuple[str, str, bool]], list[tuple]]]:
+    """Per raw table, its columns (name, PostgreSQL type, nullable) and all its rows, read from the
+    published snapshot (read-only: it never changes under the reader, and a build never waits for it)."""
     tables = {}
-    lock_path = warehouse_path.with_name(warehouse_path.name + ".lock")
-    with warehouse_lock(lock_path), connect(warehouse_path, read_only=True) as con:
+    with connect(snapshot, read_only=True) as con:
         for table in RAW_TABLES:
             described = con.execute(
                 "select column_name, data_type, is_nullable = 'YES' from information_schema.columns"
@@ -94,29 +106,37 @@ def _raw_tables(warehouse_path: Path) -> dict[str, tuple[list[tuple[str, str, bo
                 [table],
             ).fetchall()
             if not described:
-                raise ValueError(f"{warehouse_path} has no table raw.{table}: run `ai-index build` first")
+                raise ValueError(f"{snapshot} has no table raw.{table}: run `ai-index build` first")
             unknown = sorted({t for _, t, _ in described} - set(PG_TYPES))
             if unknown:
                 raise ValueError(f"raw.{table}: no PostgreSQL type for DuckDB type(s) {unknown}")
             columns = [(name, PG_TYPES[duck_type], nullable) for name, duck_type, nullable in described]
             select = f"select {column_list([name for name, _, _ in columns])} from raw.{ident(table)}"  # noqa: S608
             rows = con.execute(select).fetchall()
+            # PostgreSQL refuses NUL in text: name the table and column rather than fail in the driver.
+            for row in rows:
+                for (name, _, _), cell in zip(columns, row, strict=True):
+                    if isinstance(cell, str) and "\x00" in cell:
+                        raise ValueError(
+                            f"raw.{table}, column {name!r}: a NUL character cannot go to PostgreSQL"
+                        )
             tables[table] = (columns, rows)
     return tables
 
 
-def copy_raw_to_postgres(warehouse_path: Path, dsn: str) -> dict[str, int]:
-    """Replace schema `raw` in PostgreSQL with the DuckDB raw tables, in one transaction.
+def _drop_build_schemas(cur) -> None:
+    for schema in SERVED_SCHEMAS:
+        cur.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(schema + BUILD_SUFFIX)))
 
-    Tables are dropped and recreated (CASCADE drops dbt's staging views over them, which the following
-    `dbt build` recreates), so a column added in DuckDB reaches PostgreSQL without a migration; readers
-    of `marts` are unaffected, and a failure leaves PostgreSQL as it was. Returns rows per table."""
-    tables = _raw_tables(warehouse_path)
+
+def copy_raw_to_postgres(snapshot: Path, dsn: str, schema: str = "raw" + BUILD_SUFFIX) -> dict[str, int]:
+    """Copy the snapshot's raw tables into `schema` (created afresh), in one transaction; rows per table."""
+    tables = _raw_tables(snapshot)
     with _transaction(dsn) as cur:
-        cur.execute("create schema if not exists raw")
+        cur.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(schema)))
+        cur.execute(sql.SQL("create schema {}").format(sql.Identifier(schema)))
         for table, (columns, rows) in tables.items():
-            target = sql.Identifier("raw", table)
-            cur.execute(sql.SQL("drop table if exists {} cascade").format(target))
+            target = sql.Identifier(schema, table)
             definitions = [
                 sql.SQL("{} {}{}").format(
                     sql.Identifier(name), sql.SQL(pg_type), sql.SQL("" if nullable else " not null")
@@ -132,17 +152,78 @@ def copy_raw_to_postgres(warehouse_path: Path, dsn: str) -> dict[str, int]:
     return {table: len(rows) for table, (_, rows) in tables.items()}
 
 
-def publish_to_postgres(
-    warehouse_path: Path, dsn: str, *, readonly_role: str | None = None, log: Callable[[str], None] = print
-) -> None:
-    """Copy raw to PostgreSQL, build every dbt model and test there, then grant BI read access to marts.
+def _blockers(dsn: str) -> list[str]:
+    """Sessions holding locks on tables of the served marts: who blocked the swap."""
+    with _transaction(dsn) as cur:
+        cur.execute(
+            """
+            select distinct activity.pid, activity.usename, activity.state,
+                   to_char(activity.state_change, 'HH24:MI:SS')
+            from pg_locks as locks
+            join pg_class as relation on relation.oid = locks.relation
+            join pg_namespace as namespace on namespace.oid = relation.relnamespace
+            join pg_stat_activity as activity on activity.pid = locks.pid
+            where namespace.nspname = any(%s) and locks.granted and activity.pid <> pg_backend_pid()
+            """,
+            [list(SERVED_SCHEMAS)],
+        )
+        # Another role's state is visible only to its members and pg_read_all_stats.
+        return [
+            f"pid {pid} ({user}" + (f", {state} since {since})" if state else ")")
+            for pid, user, state, since in cur.fetchall()
+        ]
 
-    `--full-refresh`: raw is copied whole, so no incremental state may outlive it. dbt replaces each
-    mart table on every build, and a replaced table loses its grants: they are granted again each time."""
+
+def swap_in(dsn: str, lock_timeout_s: float) -> None:
+    """Replace the served schemas by the `__build` ones in one transaction, waiting at most
+    `lock_timeout_s` for readers' locks; on timeout nothing changes and PublishBlocked names the readers."""
+    try:
+        with _transaction(dsn) as cur:
+            cur.execute("select set_config('lock_timeout', %s, true)", [f"{int(lock_timeout_s * 1000)}ms"])
+            cur.execute("select nspname from pg_namespace where nspname = any(%s)", [list(SERVED_SCHEMAS)])
+            served = {name for (name,) in cur.fetchall()}
+            for schema in SERVED_SCHEMAS:
+                if schema in served:
+                    cur.execute(
+                        sql.SQL("alter schema {} rename to {}").format(
+                            sql.Identifier(schema), sql.Identifier(schema + OLD_SUFFIX)
+                        )
+                    )
+                cur.execute(
+                    sql.SQL("alter schema {} rename to {}").format(
+                        sql.Identifier(schema + BUILD_SUFFIX), sql.Identifier(schema)
+                    )
+                )
+            for schema in SERVED_SCHEMAS:
+                if schema in served:  # waits for readers of the old tables, at most lock_timeout
+                    cur.execute(sql.SQL("drop schema {} cascade").format(sql.Identifier(schema + OLD_SUFFIX)))
+    except psycopg2.errors.LockNotAvailable as exc:
+        blockers = ", ".join(_blockers(dsn)) or "another session"
+        raise PublishBlocked(
+            f"the swap waited {lock_timeout_s:g} s for locks on the served marts held by {blockers} (a "
+            f"reader's open transaction, for example) and gave up "
+            f"({str(exc).strip()}); the previous marts stay served. Retry when that session ends its "
+            "transaction, or end it (pg_terminate_backend)."
+        ) from exc
+
+
+def publish_to_postgres(
+    snapshot: Path,
+    dsn: str,
+    *,
+    readonly_role: str | None = None,
+    lock_timeout_s: float = 10,
+    log: Callable[[str], None] = print,
+) -> None:
+    """Copy the published raw to PostgreSQL, build every dbt model and test there under `__build`
+    schemas, grant BI read access, then swap them in (see the module's docstring)."""
     from orchestration.warehouse.dbt_cli import dbt_build_args, dbt_executable
 
-    dbt_env = {**os.environ, **pg_env_from_dsn(dsn)}  # a DSN dbt cannot use fails before anything is copied
-    counts = copy_raw_to_postgres(warehouse_path, dsn)
+    # A DSN dbt cannot use fails before anything is copied.
+    dbt_env = {**os.environ, **pg_env_from_dsn(dsn), "AI_INDEX_SCHEMA_SUFFIX": BUILD_SUFFIX}
+    with _transaction(dsn) as cur:
+        _drop_build_schemas(cur)  # what a publish that failed before its swap left
+    counts = copy_raw_to_postgres(snapshot, dsn)
     log("postgres: copied raw (" + ", ".join(f"{t} {n}" for t, n in counts.items()) + ")")
     command = [
         dbt_executable(), *dbt_build_args(full_refresh=True), "--target", "postgres",
@@ -150,12 +231,7 @@ def publish_to_postgres(
         "--target-path", DBT_TARGET_PATH, "--log-path", "logs/postgres", "--no-use-colors",
     ]  # fmt: skip
     result = subprocess.run(
-        command,
-        cwd=DBT_PROJECT_DIR,
-        env=dbt_env,
-        capture_output=True,
-        text=True,
-        check=False,
+        command, cwd=DBT_PROJECT_DIR, env=dbt_env, capture_output=True, text=True, check=False
     )
     output = (result.stdout + result.stderr).strip().splitlines()
     if result.returncode != 0:
@@ -163,9 +239,11 @@ def publish_to_postgres(
         raise RuntimeError(f"dbt build --target postgres failed (exit {result.returncode}):\n{tail}")
     done = next((line for line in reversed(output) if "Done." in line), "Done.")
     log("postgres: dbt build " + done[done.index("Done.") :])
-    if readonly_role:
-        role = sql.Identifier(readonly_role)
+    if readonly_role:  # before the swap: the new marts are readable the moment they are served
+        role, schema = sql.Identifier(readonly_role), sql.Identifier("marts" + BUILD_SUFFIX)
         with _transaction(dsn) as cur:
-            cur.execute(sql.SQL("grant usage on schema marts to {}").format(role))
-            cur.execute(sql.SQL("grant select on all tables in schema marts to {}").format(role))
-        log(f"postgres: granted read access to schema marts to {readonly_role}")
+            cur.execute(sql.SQL("grant usage on schema {} to {}").format(schema, role))
+            cur.execute(sql.SQL("grant select on all tables in schema {} to {}").format(schema, role))
+        log(f"postgres: granted read access to the new marts to {readonly_role}")
+    swap_in(dsn, lock_timeout_s)
+    log("postgres: new marts swapped in")

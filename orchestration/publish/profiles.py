@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from orchestration.atomic import write_atomically
 from orchestration.publish.charts import country_series_chart, metric_values, top_countries_chart
 from orchestration.reference.metrics import metric_registry, registry
 from orchestration.warehouse.connection import connect
@@ -114,8 +115,7 @@ def write_profile_html(con, values: pd.DataFrame, revisions: pd.DataFrame, geo_c
     body.append(
         revisions.to_html(index=False, na_rep="", float_format=_number) if len(revisions) else "<p>None.</p>"
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(_page(f"{name}: AI Index profile", body), encoding="utf-8")
+    write_atomically(path, _page(f"{name}: AI Index profile", body))
 
 
 def write_index_html(con, path: Path) -> None:
@@ -134,13 +134,12 @@ def write_index_html(con, path: Path) -> None:
                 index=False
             )
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(_page(f"AI Index {edition}", body), encoding="utf-8")
+    write_atomically(path, _page(f"AI Index {edition}", body))
 
 
 def build_profile(warehouse_path: Path, reports_dir: Path, geo_code: str) -> tuple[str, Path]:
     """Return the profile text and write <reports_dir>/<ISO3>.html and index.html."""
-    with connect(warehouse_path) as con:
+    with connect(warehouse_path, read_only=True) as con:
         values, revisions = _values(con, geo_code), _revisions(con, geo_code)
         path = reports_dir / f"{geo_code}.html"
         write_profile_html(con, values, revisions, geo_code, path)

@@ -35,12 +35,23 @@ def record_built(path: Path, step: str, editions: list[int]) -> None:
             raise
 
 
-def marts_lag(path: Path) -> list[int]:
-    """Editions loaded into raw whose later steps (dbt, exports) have not completed for that load."""
+def steps_behind(path: Path, steps: tuple[str, ...] = BUILD_STEPS) -> list[int]:
+    """Editions loaded into raw for which one of `steps` has not completed since that load. Read-only: the
+    sensor and the planner look while no build holds the working database."""
     if not path.exists():
         return []
-    with connect(path) as con:
-        ensure_raw_schema(con)
+    with connect(path, read_only=True) as con:
+        present = {
+            (schema, table)
+            for schema, table in con.execute(
+                "select table_schema, table_name from information_schema.tables "
+                "where table_schema in ('raw', 'ops')"
+            ).fetchall()
+        }
+        if ("raw", "editions") not in present:
+            return []
+        if ("ops", "built") not in present:
+            return sorted(e for (e,) in con.execute("select edition from raw.editions").fetchall())
         rows = con.execute(
             """
             select raw.edition
@@ -48,10 +59,16 @@ def marts_lag(path: Path) -> list[int]:
             where (
                 select count(distinct built.step) from ops.built as built
                 where built.edition = raw.edition
+                  and list_contains(?::varchar[], built.step)
                   and built.bundle_sha256 = raw.bundle_sha256
                   and built.loaded_at = raw.loaded_at
             ) < ?
             """,
-            [len(BUILD_STEPS)],
+            [list(steps), len(steps)],
         ).fetchall()
     return sorted(e for (e,) in rows)
+
+
+def marts_lag(path: Path) -> list[int]:
+    """Editions loaded into raw whose later steps (dbt, exports and publish) have not completed."""
+    return steps_behind(path, BUILD_STEPS)

@@ -19,9 +19,13 @@ MANIFEST = Path("target") / "manifest.json"
 
 
 def dbt_executable() -> str:
-    """The dbt of this interpreter's environment, whether or not the venv is on PATH."""
-    executable = Path(sys.executable).parent / "dbt"
-    return str(executable) if executable.exists() else "dbt"
+    """The dbt of this interpreter's environment, whether or not the venv is on PATH, started through
+    `ai-index-dbt` so that it dies with the process that started it (dbt_child.py)."""
+    venv_bin = Path(sys.executable).parent
+    for name in ("ai-index-dbt", "dbt"):
+        if (venv_bin / name).exists():
+            return str(venv_bin / name)
+    return "dbt"
 
 
 def dbt_build_args(full_refresh: bool = False) -> list[str]:
@@ -31,11 +35,11 @@ def dbt_build_args(full_refresh: bool = False) -> list[str]:
     return [*args, "--full-refresh"] if full_refresh else args
 
 
-def dbt_env(warehouse_path: Path, editions: Sequence[int | str]) -> dict[str, str]:
-    """What a dbt subprocess needs to build these edition partitions into this warehouse: the path for
-    profiles.yml, the editions for the `editions_filter` macro."""
+def dbt_env(database: Path, editions: Sequence[int | str]) -> dict[str, str]:
+    """What a dbt subprocess needs to build these editions into this DuckDB database (the build's working
+    database): the path for profiles.yml, the editions for the `editions_filter` macro."""
     return {
-        "AI_INDEX_WAREHOUSE": str(warehouse_path),
+        "AI_INDEX_DBT_DATABASE": str(database),
         "AI_INDEX_DBT_EDITIONS": ",".join(str(e) for e in sorted(int(e) for e in editions)),
     }
 

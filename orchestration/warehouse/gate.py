@@ -68,7 +68,7 @@ def editions_not_current(settings: Settings, editions: list[int]) -> list[int]:
     from orchestration.releases.bundle import discover_editions
 
     releases = discover_editions(settings.releases_dir)
-    state, checks_fp = warehouse_state(settings.warehouse_path), checks_fingerprint(settings)
+    state, checks_fp = warehouse_state(settings.work_path), checks_fingerprint(settings)
     stale = []
     for edition in editions:
         try:
@@ -95,11 +95,7 @@ def gate_edition(
             edition, [f"{edition_dir}: a synthetic edition may not be loaded from {SHIPPED_RELEASES_DIR}"]
         )
     checks_fp = checks_fingerprint(settings)
-    if (
-        write
-        and not force
-        and warehouse_state(settings.warehouse_path).get(edition) == (fingerprint, checks_fp)
-    ):
+    if write and not force and warehouse_state(settings.work_path).get(edition) == (fingerprint, checks_fp):
         return EditionReport(edition, "unchanged", fingerprint=fingerprint)
     try:
         loaded = load_edition(bundle)
@@ -107,8 +103,8 @@ def gate_edition(
         return _reject(edition, exc.problems, fingerprint=fingerprint)
     except BundleError as exc:
         return _reject(edition, [str(exc)], fingerprint=fingerprint)
-    earlier = earlier_editions(settings.warehouse_path, edition)
-    breaks = methodology_breaks(settings.warehouse_path) | {
+    earlier = earlier_editions(settings.work_path, edition)
+    breaks = methodology_breaks(settings.work_path) | {
         (edition, m) for m in bundle.manifest.methodology_breaks()
     }
     return _check_and_write(bundle, loaded, earlier, breaks, settings, checks_fp, write)
@@ -137,7 +133,7 @@ def _check_and_write(
     if write:
         container = "zip" if bundle.is_zip else "folder"
         report.loaded_at = replace_edition(
-            settings.warehouse_path, loaded, bundle.manifest, container, checks_fp, config.metrics.values()
+            settings.work_path, loaded, bundle.manifest, container, checks_fp, config.metrics.values()
         )
         report.status = "loaded"
         report.loaded = None  # the rows are in the warehouse now; keep only what the metadata needs

@@ -22,6 +22,27 @@ from pathlib import Path
 _held = threading.local()  # per thread: {lock path: depth}
 
 
+class WarehouseBusy(TimeoutError):
+    """Another build holds the warehouse lock; the message names it and what to do."""
+
+    def __init__(self, lock_path: Path, waited_s: float):
+        self.holder = holder(lock_path)
+        super().__init__(
+            f"the warehouse is being built by {self.holder or 'another process'} (lock {lock_path}); "
+            f"gave up after waiting {waited_s:.0f} s. Run again when it has finished, or give --wait SECONDS."
+        )
+
+
+def holder(lock_path: Path) -> str | None:
+    """Who holds the lock, as it wrote itself into the lock file: `pid N (command), since HH:MM:SS`."""
+    try:
+        pid, started, command = lock_path.read_text(encoding="utf-8").strip().split(" ", 2)
+        since = time.strftime("%H:%M:%S", time.localtime(float(started)))
+    except (OSError, ValueError):
+        return None
+    return f"pid {pid} ({command}), since {since}"
+
+
 def _depths() -> dict[str, int]:
     if not hasattr(_held, "depths"):
         _held.depths = {}
@@ -51,14 +72,15 @@ def warehouse_lock(
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise WarehouseBusy(lock_path, timeout_s) from None
                 if not told and notify is not None:
-                    notify(f"another build holds {lock_path}; waiting for it to finish")
+                    notify(f"another build holds {lock_path} ({holder(lock_path)}); waiting for it to finish")
                     told = True
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"gave up waiting {timeout_s:.0f}s for {lock_path}") from None
                 time.sleep(0.2)
         os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()} {' '.join(sys.argv)[:500]}\n".encode())
+        command = " ".join(os.path.basename(a) if i == 0 else a for i, a in enumerate(sys.argv))[:300]
+        os.write(fd, f"{os.getpid()} {time.time():.0f} {command}\n".encode())
         depths[key] = 1
         try:
             yield

@@ -180,14 +180,23 @@ def replace_edition(
     return loaded_at
 
 
-def warehouse_state(path: Path) -> dict[int, tuple[str, str]]:
-    """(bundle_sha256, checks_sha256) of every loaded edition: what a no-op rebuild compares against."""
+def edition_loads(path: Path) -> dict[int, tuple[str, str, datetime]]:
+    """(bundle_sha256, checks_sha256, loaded_at) of every loaded edition. Read-only: the sensor and the
+    CLI's planning look while no build holds the working database."""
     if not path.exists():
         return {}
-    with connect(path) as con:
-        ensure_raw_schema(con)
-        rows = con.execute("select edition, bundle_sha256, checks_sha256 from raw.editions").fetchall()
-    return {edition: (bundle, checks) for edition, bundle, checks in rows}
+    with connect(path, read_only=True) as con:
+        if not con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = 'editions'"
+        ).fetchone()[0]:
+            return {}
+        rows = con.execute("select edition, bundle_sha256, checks_sha256, loaded_at from raw.editions").fetchall()
+    return {edition: (bundle, checks, loaded_at) for edition, bundle, checks, loaded_at in rows}
+
+
+def warehouse_state(path: Path) -> dict[int, tuple[str, str]]:
+    """(bundle_sha256, checks_sha256) of every loaded edition: what a no-op rebuild compares against."""
+    return {edition: (bundle, checks) for edition, (bundle, checks, _) in edition_loads(path).items()}
 
 
 def methodology_breaks(path: Path) -> set[tuple[int, str]]:

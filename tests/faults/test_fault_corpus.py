@@ -23,9 +23,11 @@ def test_the_corpus_holds_at_least_thirty_cases():
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_a_malformed_edition_is_rejected_named_and_changes_nothing(gated_workspace: Workspace, name: str):
     raw_before = gated_workspace.query(
-        "select edition, bundle_sha256, loaded_at from raw.editions order by edition"
+        "select edition, bundle_sha256, loaded_at from raw.editions order by edition", work=True
     )
-    values_before = gated_workspace.query("select count(*), sum(hash(value)) from raw.indicator_values")
+    values_before = gated_workspace.query(
+        "select count(*), sum(hash(value)) from raw.indicator_values", work=True
+    )
     expected = CASES[name](gated_workspace)
     files_before = gated_workspace.raw_file_hashes()
 
@@ -37,9 +39,12 @@ def test_a_malformed_edition_is_rejected_named_and_changes_nothing(gated_workspa
         assert text in message, (name, text, message[-3000:])
     assert gated_workspace.raw_file_hashes() == files_before, "a raw file was modified"
     assert (
-        gated_workspace.query("select edition, bundle_sha256, loaded_at from raw.editions order by edition")
+        gated_workspace.query(
+            "select edition, bundle_sha256, loaded_at from raw.editions order by edition", work=True
+        )
         == raw_before
     )
     assert (
-        gated_workspace.query("select count(*), sum(hash(value)) from raw.indicator_values") == values_before
+        gated_workspace.query("select count(*), sum(hash(value)) from raw.indicator_values", work=True)
+        == values_before
     )

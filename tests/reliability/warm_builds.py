@@ -63,10 +63,10 @@ class WarmBuild:
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
-    def kill_group_and_wait(self, timeout_s: float = 30) -> None:
-        """SIGKILL the build's process group (the build and its dbt subprocess) and wait until no process
-        of it is left: a dbt child that outlives the kill for a moment still holds the DuckDB file."""
-        os.killpg(self.pid, signal.SIGKILL)
+    def kill_and_wait_for_its_children(self, timeout_s: float = 5) -> None:
+        """SIGKILL the build process alone, as `kill -9 PID` does, and wait until no process of its group
+        is left: its dbt child must die with it (dbt_child.py) and release the DuckDB file."""
+        os.kill(self.pid, signal.SIGKILL)
         self.process.join()
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -75,4 +75,7 @@ class WarmBuild:
             except ProcessLookupError:
                 return
             time.sleep(0.05)
-        pytest.fail(f"processes of the killed build's group {self.pid} still alive after {timeout_s}s")
+        os.killpg(self.pid, signal.SIGKILL)  # do not leave it to the next test
+        pytest.fail(
+            f"a process of the killed build (group {self.pid}) was still alive {timeout_s}s after the kill"
+        )
