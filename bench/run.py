@@ -205,8 +205,21 @@ def run_dataset(name: str, runs: int, work: Path) -> dict:
         add.append(quiet_build(partial, root))
     import duckdb
 
+    from orchestration.settings import Settings
+    from orchestration.warehouse.snapshot import publish_snapshot
+
     with duckdb.connect(str(work / "product-0" / "warehouse" / "ai_index.duckdb"), read_only=True) as con:
         values = con.execute("select count(*) from marts.fct_indicator_values").fetchone()[0]
+    # The cost of publishing a snapshot (checkpoint, copy, fsync, rename), part of every build's exports
+    # step: measured alone on the product warehouse.
+    settings = Settings(
+        releases, work / "product-0" / "warehouse" / "ai_index.duckdb", work / "product-0" / "data"
+    )
+    publish = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        published = publish_snapshot(settings)
+        publish.append(time.perf_counter() - t0)
     med = lambda rows, key: statistics.median(r.get(key, 0.0) for r in rows)  # noqa: E731
     full = med(product, "total")
     self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -223,6 +236,8 @@ def run_dataset(name: str, runs: int, work: Path) -> dict:
         "noop_over_full": statistics.median(noop) / full,
         "add_edition_s": statistics.median(add),
         "add_edition_over_full": statistics.median(add) / full,
+        "publish_s": statistics.median(publish),
+        "snapshot_mib": published.bytes / 1024 / 1024,
         "peak_rss_gib": product_peak_rss_gib(releases, work / "rss"),
         "bench_worker_peak_rss_gib": max(self_rss, child_rss) / 1024 / 1024,
     }
@@ -230,8 +245,8 @@ def run_dataset(name: str, runs: int, work: Path) -> dict:
 
 def _table(results: dict) -> str:
     lines = [
-        "| dataset | values | baseline s (load / GE / dbt) | product s (raw / dbt / exports / overhead) | b/a | no-op s (÷full) | add edition s (÷full) | peak RSS GiB |",
-        "|---|---|---|---|---|---|---|---|",
+        "| dataset | values | baseline s (load / GE / dbt) | product s (raw / dbt / exports / overhead) | b/a | no-op s (÷full) | add edition s (÷full) | publish s (MiB) | peak RSS GiB |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results["datasets"]:
         b, p = r["baseline_s"], r["product_s"]
@@ -240,7 +255,7 @@ def _table(results: dict) -> str:
             f"| {p['total']:.1f} ({p.get('raw_editions', 0):.1f} / {p.get('ai_index_dbt', 0):.1f} / "
             f"{p.get('exports__marts', 0):.1f} / {p['overhead']:.1f}) | {r['ratio_product_over_baseline']:.2f} "
             f"| {r['noop_s']:.2f} ({r['noop_over_full']:.2f}) | {r['add_edition_s']:.1f} ({r['add_edition_over_full']:.2f}) "
-            f"| {r['peak_rss_gib']:.2f} |"
+            f"| {r.get('publish_s', 0):.2f} ({r.get('snapshot_mib', 0):.1f}) | {r['peak_rss_gib']:.2f} |"
         )
     lines += ["", "| target | value | goal | met |", "|---|---|---|---|"]
     for key, (value, goal, met) in results["targets"].items():

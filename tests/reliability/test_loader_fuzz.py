@@ -139,7 +139,7 @@ def test_the_loader_loads_exactly_the_rows_or_rejects_the_file(
             assert set(statuses.values()) - {"used"}, "a header that differs from the manifest must show"
             return
         frame = loaded.frame.sort_values("row_number")
-        records = list(csv.reader(io.StringIO(buffer.getvalue())))[1:]
+        records = list(csv.reader(io.StringIO(buffer.getvalue(), newline="")))[1:]
         records = [r for r in records if any(c.strip() for c in r)]
         expected = [
             (n, r[2]) for n, r in enumerate(records, start=1) if not (blank == "skip" and r[2].strip() == "")
