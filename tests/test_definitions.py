@@ -15,7 +15,7 @@ from orchestration.cli.runs import run_config
 from orchestration.defs.jobs import BUILD_JOB
 from orchestration.defs.partitions import contiguous_ranges, edition_partitions
 from orchestration.settings import PROJECT_ROOT
-from orchestration.warehouse.dbt_cli import dbt_build_args, dbt_env
+from orchestration.warehouse.dbt_cli import dbt_build_args, dbt_env, dbt_executable
 
 
 @pytest.fixture(scope="module")
@@ -113,6 +113,8 @@ def test_the_dbt_resource_skips_only_what_dagster_dbt_still_names_as_it_did():
 
     source = inspect.getsource(DbtCliResource.cli)
     assert "self._cli_version" in source and "self._initialize_dbt_core_adapter(args)" in source
-    resource = WarehouseDbtCliResource(project_dir=str(PROJECT_ROOT / "dbt_project"))
+    resource = WarehouseDbtCliResource(
+        project_dir=str(PROJECT_ROOT / "dbt_project"), dbt_executable=dbt_executable()
+    )
     assert resource._cli_version.major == 1
     assert resource._initialize_dbt_core_adapter(["build"]) is None

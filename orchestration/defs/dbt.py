@@ -25,7 +25,7 @@ from packaging import version
 
 from orchestration.defs.mart_metadata import mart_metadata
 from orchestration.defs.partitions import edition_partitions
-from orchestration.defs.resources import WarehouseResource
+from orchestration.defs.resources import BuildLockResource, WarehouseResource
 from orchestration.warehouse.build_state import record_built, steps_behind
 from orchestration.warehouse.dbt_cli import dbt_build_args, dbt_env, dbt_executable
 from orchestration.warehouse.lock import warehouse_lock
@@ -74,6 +74,7 @@ def build_dbt_assets(project_dir: Path) -> dg.AssetsDefinition:
         config: DbtBuildConfig,
         dbt: DbtCliResource,
         warehouse: WarehouseResource,
+        build_lock: BuildLockResource,
     ):
         settings = warehouse.settings
         with warehouse_lock(settings.lock_path, notify=context.log.info):

@@ -11,7 +11,7 @@ from dagster_dbt import DbtCliResource
 from orchestration.atomic import write_atomically
 from orchestration.defs.dbt import dbt_project
 from orchestration.defs.partitions import edition_partitions
-from orchestration.defs.resources import WarehouseResource
+from orchestration.defs.resources import BuildLockResource, WarehouseResource
 from orchestration.settings import Settings
 from orchestration.warehouse.build_state import record_built, steps_behind
 from orchestration.warehouse.dbt_cli import dbt_env
@@ -67,7 +67,12 @@ def build_exports_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
         partitions_def=edition_partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
     )
-    def mart_exports(context: AssetExecutionContext, warehouse: WarehouseResource, dbt: DbtCliResource):
+    def mart_exports(
+        context: AssetExecutionContext,
+        warehouse: WarehouseResource,
+        dbt: DbtCliResource,
+        build_lock: BuildLockResource,
+    ):
         from orchestration.publish.files import export_marts  # pyarrow: not at definitions load
 
         settings = warehouse.settings

@@ -8,7 +8,7 @@ from orchestration.defs.dbt import build_dbt_assets, dbt_resource
 from orchestration.defs.exports import build_exports_asset
 from orchestration.defs.jobs import build_job
 from orchestration.defs.raw import raw_editions
-from orchestration.defs.resources import WarehouseResource
+from orchestration.defs.resources import BuildLockResource, WarehouseResource
 from orchestration.defs.sensors import edition_release_sensor
 from orchestration.settings import Settings
 
@@ -22,6 +22,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         sensors=[edition_release_sensor],
         resources={
             "warehouse": WarehouseResource.from_settings(settings),
+            "build_lock": BuildLockResource(lock_path=str(settings.lock_path)),
             "dbt": dbt_resource(settings.dbt_project_dir),
         },
         # In-process for every run, whatever launches it (CLI, sensor, "Materialize all" in the UI): a

@@ -12,7 +12,7 @@ import dagster as dg
 from dagster import AssetExecutionContext
 
 from orchestration.defs.partitions import edition_partitions
-from orchestration.defs.resources import WarehouseResource
+from orchestration.defs.resources import BuildLockResource, WarehouseResource
 from orchestration.releases.bundle import discover_editions
 from orchestration.warehouse.lock import warehouse_lock
 from orchestration.warehouse.raw import RAW_TABLES
@@ -123,7 +123,12 @@ def _record_partitions(context: AssetExecutionContext, reports: "list[EditionRep
     partitions_def=edition_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
-def raw_editions(context: AssetExecutionContext, config: RawLoadConfig, warehouse: WarehouseResource):
+def raw_editions(
+    context: AssetExecutionContext,
+    config: RawLoadConfig,
+    warehouse: WarehouseResource,
+    build_lock: BuildLockResource,
+):
     """Load the selected edition partitions (in edition order) through the release gate."""
     # Imported here, not at the top: pandas and Great Expectations would slow every definitions reload.
     from orchestration.warehouse.gate import EditionReport, gate_edition, publish_check_docs

@@ -1,12 +1,15 @@
-"""Resources, built in one place: the warehouse paths and the dbt CLI."""
+"""Resources: the warehouse paths, and the build lock a run holds from its first step to its last."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
 
 from orchestration.settings import DBT_PROJECT_DIR, Settings
+from orchestration.warehouse.lock import warehouse_lock
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -34,3 +37,18 @@ class WarehouseResource(dg.ConfigurableResource):
             Path(self.data_dir),
             Path(self.dbt_project_dir),
         )
+
+
+class BuildLockResource(dg.ConfigurableResource):
+    """The warehouse's build lock, held for the whole run: between two steps of a run (raw loaded, marts
+    not yet built) no other build and no sensor tick takes the warehouse. A run launched by
+    `ai-index build` already holds it (the lock is re-entrant in a thread)."""
+
+    lock_path: str
+    wait_s: float = 3600
+
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[BuildLockResource]:
+        notify = context.log.info if context.log else None
+        with warehouse_lock(Path(self.lock_path), timeout_s=self.wait_s, notify=notify):
+            yield self

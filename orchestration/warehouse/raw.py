@@ -190,7 +190,9 @@ def edition_loads(path: Path) -> dict[int, tuple[str, str, datetime]]:
             "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = 'editions'"
         ).fetchone()[0]:
             return {}
-        rows = con.execute("select edition, bundle_sha256, checks_sha256, loaded_at from raw.editions").fetchall()
+        rows = con.execute(
+            "select edition, bundle_sha256, checks_sha256, loaded_at from raw.editions"
+        ).fetchall()
     return {edition: (bundle, checks, loaded_at) for edition, bundle, checks, loaded_at in rows}
 
 
