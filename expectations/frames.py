@@ -24,11 +24,13 @@ _CROSS_EDITION_DTYPES = {
     "data_year": "Int64", "edition_from": "Int64", "edition_to": "Int64", "value_from": "float64",
     "value_to": "float64", "abs_rel_change_pct": "float64", "is_methodology_break": "Int64",
     "warning_tolerance_pct": "float64", "error_tolerance_pct": "float64", "present_in_new": "Int64",
+    "is_declared_restatement": "Int64",
     "row_number": "Int64",
 }  # fmt: skip
 CROSS_EDITION_COLUMNS = [
     "check_kind", "metric", "geo_code", "data_year", "edition_from", "edition_to", "value_from", "value_to",
-    "abs_rel_change_pct", "is_methodology_break", "warning_tolerance_pct", "error_tolerance_pct",
+    "abs_rel_change_pct", "is_methodology_break", "is_declared_restatement", "warning_tolerance_pct",
+    "error_tolerance_pct",
     "present_in_new", "place_as_written", "source_file", "row_number",
 ]  # fmt: skip
 
@@ -93,10 +95,15 @@ def edition_values_frame(
 
 
 def cross_edition_frame(
-    new: pd.DataFrame, earlier: pd.DataFrame, breaks: set[tuple[int, str]], config: ReleaseCheckConfig
+    new: pd.DataFrame,
+    earlier: pd.DataFrame,
+    breaks: set[tuple[int, str]],
+    config: ReleaseCheckConfig,
+    restated: frozenset[tuple[str, str, int]] = frozenset(),
 ) -> pd.DataFrame:
-    """Revision rows (value of N against each earlier edition) and continuity rows (places of N-1's
-    latest year) for edition N. `new` and `earlier` are geocoded; `breaks` holds (edition, metric)."""
+    """Revision rows (value of N against each earlier edition), continuity rows (places of N-1's latest
+    year) and metric rows (metrics N-1 reported) for edition N. `new` and `earlier` are geocoded;
+    `breaks` holds (edition, metric); `restated` the (metric, geo_code, data_year) N declares restated."""
     if new.empty or earlier.empty:
         return pd.DataFrame(columns=CROSS_EDITION_COLUMNS).astype(_CROSS_EDITION_DTYPES)
     edition = int(new["edition"].iloc[0])
@@ -116,6 +123,10 @@ def cross_edition_frame(
     across_break = {(f, m): int(any((e, m) in breaks for e in range(f + 1, edition + 1))) for f, m in pairs}
     revisions["is_methodology_break"] = [
         across_break[(int(f), m)] for f, m in zip(revisions["edition_from"], revisions["metric"], strict=True)
+    ]
+    revisions["is_declared_restatement"] = [
+        int((m, g, int(y)) in restated)
+        for m, g, y in zip(revisions["metric"], revisions["geo_code"], revisions["data_year"], strict=True)
     ]
     # One row per value of edition N: its largest revision against an earlier edition that no declared
     # break separates from it (pairs across a break are exempt). The frame stays as long as the edition
@@ -148,5 +159,18 @@ def cross_edition_frame(
             "row_number": last["row_number"].values,
         }
     ).drop_duplicates(subset=["metric", "geo_code"])
-    frame = pd.concat([revisions, continuity], ignore_index=True).reindex(columns=CROSS_EDITION_COLUMNS)
+    # Metrics the previous edition reported that this one does not report at all.
+    dropped = sorted(set(earlier.loc[earlier["edition"] == previous, "metric"]))
+    metrics = pd.DataFrame(
+        {
+            "check_kind": "metric_continuity",
+            "metric": dropped,
+            "edition_from": previous,
+            "edition_to": edition,
+            "present_in_new": [int(m in set(new["metric"])) for m in dropped],
+        }
+    )
+    frame = pd.concat([revisions, continuity, metrics], ignore_index=True).reindex(
+        columns=CROSS_EDITION_COLUMNS
+    )
     return frame.astype(_CROSS_EDITION_DTYPES).reset_index(drop=True)

@@ -120,8 +120,12 @@ def _shown(value: object) -> str:
 
 def _example(suite: str, row: dict, column_field: str, prefix: str) -> str:
     if suite == suites.FILE_COLUMNS:
+        if row.get("column_name") == suites.FILE_ROW:
+            return f"{prefix}{row.get('source_file')}: {row.get('status')} (not in the manifest's files)"
         return f"{prefix}{row.get('source_file')}, row 0 (header), column {row.get('column_name')!r}: {row.get('status')}"
     if suite == suites.CROSS_EDITION:
+        if row.get("geo_code") is None or row.get("geo_code") != row.get("geo_code"):  # a metric row
+            return f"{row.get('metric')}: reported by edition {row.get('edition_from')}, not by this edition"
         value_to = row.get("value_to")
         if value_to is None or value_to != value_to:  # NaN: a continuity row, the place is gone
             return (
@@ -244,6 +248,7 @@ def run_release_checks(
     file_prefix: str = "",
     config: ReleaseCheckConfig | None = None,
     build_docs: bool = True,
+    restated: frozenset[tuple[str, str, int]] = frozenset(),
 ) -> ReleaseCheckRun:
     """All three suites for one edition. `earlier`: raw rows of earlier editions; `breaks`: (edition,
     metric) pairs whose manifest declares a methodology break, this edition's included. With
@@ -260,7 +265,9 @@ def run_release_checks(
         run_suite(suites.EDITION_VALUES, loaded.edition, suites.edition_values_checks(config, loaded.edition),
                   values, context_dir, docs_dir, file_prefix)
     )  # fmt: skip
-    cross = cross_edition_frame(values, geocode(earlier, places) if len(earlier) else earlier, breaks, config)
+    cross = cross_edition_frame(
+        values, geocode(earlier, places) if len(earlier) else earlier, breaks, config, restated
+    )
     run.suites.append(
         run_suite(suites.CROSS_EDITION, loaded.edition, suites.cross_edition_checks(config), cross,
                   context_dir, docs_dir, file_prefix)

@@ -12,6 +12,7 @@ import great_expectations.expectations as gxe
 from great_expectations.expectations.row_conditions import Column
 
 from expectations.config import ReleaseCheckConfig
+from orchestration.releases.loader import FILE_ROW
 
 FILE_COLUMNS = "file_columns"
 EDITION_VALUES = "edition_values"
@@ -56,11 +57,19 @@ def _check(config, suite, name, description, expectation_cls, column_hint, id_su
 
 
 def file_columns_checks(config: ReleaseCheckConfig) -> list[Check]:
+    whole_file = Column("column_name") == FILE_ROW
     return [
         _check(
             config, FILE_COLUMNS, "columns_as_declared",
             "Every column the manifest declares is in the file, and the file has no undeclared column",
             gxe.ExpectColumnValuesToBeInSet, "column_name", column="status", value_set=["used", "ignored"],
+            row_condition=Column("column_name") != FILE_ROW,
+        ),
+        _check(
+            config, FILE_COLUMNS, "files_listed",
+            "Every CSV file of the bundle is listed in the manifest, or declared in ignored_files with a reason",
+            gxe.ExpectColumnValuesToBeInSet, "column_name", column="status", value_set=["ignored"],
+            row_condition=whole_file,
         ),
     ]  # fmt: skip
 
@@ -122,7 +131,11 @@ def edition_values_checks(config: ReleaseCheckConfig, edition: int) -> list[Chec
 
 def cross_edition_checks(config: ReleaseCheckConfig) -> list[Check]:
     s = CROSS_EDITION
-    revision = (Column("check_kind") == "revision") & (Column("is_methodology_break") == 0)
+    revision = (
+        (Column("check_kind") == "revision")
+        & (Column("is_methodology_break") == 0)
+        & (Column("is_declared_restatement") == 0)
+    )
     return [
         _check(config, s, "revision_within_error_tolerance",
                "A value restated by a later edition moves less than the metric's error tolerance, "
@@ -137,4 +150,8 @@ def cross_edition_checks(config: ReleaseCheckConfig) -> list[Check]:
                "Places the previous edition reports for its latest year are still reported by this edition",
                gxe.ExpectColumnValuesToBeInSet, "place_column", column="present_in_new", value_set=[1],
                row_condition=Column("check_kind") == "continuity"),
+        _check(config, s, "metrics_still_reported",
+               "Metrics the previous edition reports are still reported by this edition",
+               gxe.ExpectColumnValuesToBeInSet, "value_column", column="present_in_new", value_set=[1],
+               row_condition=Column("check_kind") == "metric_continuity"),
     ]  # fmt: skip

@@ -8,12 +8,17 @@ from pathlib import Path
 class BundleError(Exception):
     """A problem with one place in an edition bundle.
 
-    `row` is the 1-based data row (the header is row 0, so row N sits on line N + 1 of the file).
+    `row` is the 1-based data row (the header is row 0); `line` the file line it starts on, where title
+    lines above the header or blank lines make it differ from row + 1.
     """
 
-    def __init__(self, file: Path | str, row: int | None = None, column: str | None = None, *, message: str):
+    def __init__(
+        self, file: Path | str, row: int | None = None, column: str | None = None, *, message: str,
+        line: int | None = None,
+    ):  # fmt: skip
         self.file = str(file)
         self.row = row
+        self.line = line
         self.column = column
         self.message = message
         super().__init__(str(self))
@@ -21,7 +26,7 @@ class BundleError(Exception):
     def location(self) -> str:
         parts = [self.file]
         if self.row is not None:
-            parts.append(f"row {self.row} (line {self.row + 1})")
+            parts.append(f"row {self.row} (line {self.line if self.line is not None else self.row + 1})")
         if self.column is not None:
             parts.append(f"column {self.column!r}")
         return ", ".join(parts)

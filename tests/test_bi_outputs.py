@@ -83,7 +83,7 @@ def test_a_ranged_run_records_each_editions_own_row_count_files_and_fingerprint(
         built.query("select edition, bundle_sha256 from raw.editions")
     )
     sha = open_bundle(built.releases / "2025").file_sha256("4. Economy/Data/fig_4.3.8.csv")
-    assert f"| 4. Economy/Data/fig_4.3.8.csv | 4.3.8 | 12 | {sha} |" in raw[2025]["files"]
+    assert f"| 4. Economy/Data/fig_4.3.8.csv | 4.3.8 | 12 | 12 | 0 | {sha} |" in raw[2025]["files"]
     assert "fig_4.3.8.csv" not in raw[2026]["files"]
 
 

@@ -24,4 +24,4 @@ def test_the_dbt_unit_tests_pass(built: Workspace, tmp_path):
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
-    assert "PASS=3 " in output and "ERROR=0" in output, output[-2000:]
+    assert "PASS=4 " in output and "ERROR=0" in output, output[-2000:]

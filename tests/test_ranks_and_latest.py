@@ -74,9 +74,22 @@ def test_a_value_reported_by_two_editions_has_exactly_one_latest_row(built):
         "select edition from marts.fct_indicator_values where metric = 'net_ai_talent_migration_per_10k' "
         "and geo_code = 'KOR' and data_year = 2023 and is_latest_edition"
     ) == [(2025,)]
+    # Every value has one latest row, but those only an edition of an older method reports (the 2024
+    # edition's patents before the switch to EPO PATSTAT, its talent concentration before LinkedIn's new
+    # definition): they have none, so that no latest series splices two methods.
     assert built.query(
         "select count(*) from (select metric, data_year, geo_code from marts.fct_indicator_values "
-        "group by all having count(*) filter (where is_latest_edition) <> 1)"
+        "group by all having count(*) filter (where is_latest_edition) <> 1 and bool_or(is_current_method))"
+    ) == [(0,)]
+    assert built.query(
+        "select distinct metric, edition from marts.fct_indicator_values where not is_current_method order by all"
+    ) == [
+        ("ai_talent_concentration_pct", 2024), ("granted_ai_patents_count", 2024),
+        ("granted_ai_patents_count_pct_change_yoy", 2024), ("granted_ai_patents_per_100k", 2024),
+        ("granted_ai_patents_share_of_world_pct", 2024),
+    ]  # fmt: skip
+    assert built.query(
+        "select count(*) from marts.fct_indicator_values where is_latest_edition and not is_current_method"
     ) == [(0,)]
 
 

@@ -2,7 +2,7 @@
    column and a rank per metric. The metrics are read from the registry seed (`metrics.csv`) when the model
    runs, so adding a metric to a subject is a new seed row, never an SQL edit. Metric ids are checked
    lower_snake_case identifiers (orchestration/reference/metrics.py and the seed's tests).
-   is_latest_edition: the newest edition that reports any of these metrics for that year and place.
+   is_latest_edition: the row holds a latest value (fct_indicator_values) of one of its metrics.
    reliability: the weakest grade (A best, D worst) among the row's values. #}
 {% macro subject_metrics(subject_area) %}
     {%- if not execute -%}{{ return([]) }}{%- endif -%}
@@ -21,7 +21,7 @@ with indicator_values as (
 
 ),
 
-pivoted as (
+final as (
 
     select
         edition,
@@ -36,20 +36,11 @@ pivoted as (
             as {{ adapter.quote(metric ~ '_rank') }},
         {%- endfor %}
         max(reliability) as reliability,
-        bool_or(is_synthetic) as is_synthetic
+        bool_or(is_synthetic) as is_synthetic,
+        bool_or(is_latest_edition) as is_latest_edition
 
     from indicator_values
     group by edition, data_year, geo_code
-
-),
-
-final as (
-
-    select
-        *,
-        edition = max(edition) over (partition by data_year, geo_code) as is_latest_edition
-
-    from pivoted
 
 )
 

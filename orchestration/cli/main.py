@@ -4,6 +4,8 @@
     ai-index validate [--edition YEAR ...]
     ai-index status
     ai-index rollback [--wait SECONDS]
+    ai-index scaffold BUNDLE [--edition YEAR] [--out manifest.yml]
+    ai-index pin EDITION
     ai-index profile ISO3
     ai-index claims FILE.yml
     ai-index synth OUT_DIR --editions N --countries C --years Y [--seed S]
@@ -18,6 +20,7 @@ publishes the result as the snapshot BI tools read (AI_INDEX_WAREHOUSE). `status
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -109,6 +112,7 @@ def validate(editions: Sequence[int] | None) -> int:
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(4)]
     for row in [header, *rows]:
         _print("  ".join(str(c).ljust(w) for c, w in zip(row[:4], widths, strict=True)) + "  " + str(row[4]))
+    _print_load_report(reports)
     failed = [r.edition for r in reports if not r.ok]
     warned = sum(1 for r in rows if r[3] == "WARN")
     _print(
@@ -116,6 +120,26 @@ def validate(editions: Sequence[int] | None) -> int:
     )
     _print(f"Data Docs: {settings.ge_docs_dir / 'index.html'}")
     return 1 if failed else 0
+
+
+def _print_load_report(reports) -> None:
+    """What each file gave: values not reported, lines set aside, files not loaded and why."""
+    lines = []
+    for report in reports:
+        loaded = report.loaded
+        if loaded is None:
+            continue
+        for f in loaded.files:
+            notes = [f"{f.not_reported} not reported"] if f.not_reported else []
+            notes += [f"title lines {list(f.skipped_lines)}"] if f.skipped_lines else []
+            notes += [f"footnotes {list(f.footer_lines)}"] if f.footer_lines else []
+            if notes:
+                lines.append(f"  {report.edition} {f.path}: {f.values} values read; " + "; ".join(notes))
+        lines += [f"  {report.edition} {path}: not loaded ({status})" for path, status in loaded.other_files]
+    if lines:
+        _print("\nload report")
+        for line in lines:
+            _print(line)
 
 
 MARTS = (
@@ -260,6 +284,48 @@ def publish_postgres() -> int:
     return 0
 
 
+def scaffold(bundle: str, edition: int | None, out: str | None) -> int:
+    """Write a draft manifest for a bundle (folder or zip) and list what a person must decide."""
+    from orchestration.authoring.scaffold import scaffold as draft_manifest
+
+    path = Path(bundle)
+    year = edition or next((int(y) for y in re.findall(r"(?<![0-9])(20[0-9]{2})(?![0-9])", path.name)), None)
+    if not path.exists() or year is None:
+        _print(
+            f"ai-index scaffold: {bundle}: no such folder or zip, or no edition year in its name (--edition)"
+        )
+        return 2
+    draft = draft_manifest(path, year)
+    target = Path(out) if out else None
+    if target:
+        target.write_text(draft.yaml(), encoding="utf-8")
+        _print(f"draft manifest: {target}")
+    else:
+        _print(draft.yaml())
+    for decision in draft.decisions:
+        _print(f"decide: {decision}")
+    return 0
+
+
+def pin(edition: int) -> int:
+    """Record the bundle's sha256 in the edition's manifest (source.sha256)."""
+    from orchestration.authoring.pinning import pin as pin_bundle
+    from orchestration.errors import BundleError
+
+    settings = get_settings()
+    releases = discover_editions(settings.releases_dir)
+    if edition not in releases:
+        _print(f"ai-index pin: no edition directory {edition} under {settings.releases_dir}")
+        return 2
+    try:
+        sha = pin_bundle(releases[edition])
+    except BundleError as exc:
+        _print(f"ai-index pin: {exc}")
+        return 1
+    _print(f"edition {edition} pinned: source.sha256 = {sha}")
+    return 0
+
+
 def synth(out_dir: str, editions: int, countries: int, years: int, seed: int) -> int:
     from orchestration.authoring.synthetic import SyntheticError, SynthSpec, write_synthetic_releases
 
@@ -346,6 +412,14 @@ def _dispatch(argv: Sequence[str] | None) -> int:
     p_claims.add_argument("file")
     p_ui = commands.add_parser("ui", help="the Dagster UI on http://127.0.0.1:PORT (local only)")
     p_ui.add_argument("--port", type=int, default=3000)
+    p_scaffold = commands.add_parser(
+        "scaffold", help="draft a manifest for a new edition's bundle (folder or zip)"
+    )
+    p_scaffold.add_argument("bundle")
+    p_scaffold.add_argument("--edition", type=int)
+    p_scaffold.add_argument("--out", help="write the draft here (default: print it)")
+    p_pin = commands.add_parser("pin", help="record an edition's bundle sha256 in its manifest")
+    p_pin.add_argument("edition", type=int)
     p_synth = commands.add_parser(
         "synth", help="write synthetic editions (official layout and quirks) for scale tests"
     )
@@ -360,6 +434,10 @@ def _dispatch(argv: Sequence[str] | None) -> int:
         return publish_postgres() if code == 0 and args.target == "postgres" else code
     if args.command == "validate":
         return validate(args.edition)
+    if args.command == "scaffold":
+        return scaffold(args.bundle, args.edition, args.out)
+    if args.command == "pin":
+        return pin(args.edition)
     if args.command == "rollback":
         return rollback(args.wait)
     if args.command == "status":

@@ -27,6 +27,7 @@ RAW_DESCRIPTIONS = {
     "edition_files": "Files of each edition with their sha256 and row counts.",
     "edition_metrics": "Methodology breaks each edition's manifest declares, per metric.",
     "release_check_rules": "Rules each edition was checked with (the metric registry, dbt_project/seeds/metrics.csv).",
+    "edition_restatements": "Values an edition's manifest declares restated on purpose, with the reason.",
 }
 CHECKED_ASSET = dg.AssetKey(["raw", "indicator_values"])
 CHECKS = {
@@ -98,14 +99,19 @@ def _record_partitions(context: AssetExecutionContext, reports: "list[EditionRep
     records one materialization per partition, each with its own numbers)."""
     for report in reports:
         key = str(report.edition)
-        files = [[f.path, f.figure_id or "unnumbered", f.rows, f.sha256] for f in report.files]
+        files = [
+            [f.path, f.figure_id or "unnumbered", f.rows, f.values, f.not_reported, f.sha256]
+            for f in report.files
+        ]
         for table in RAW_TABLES:
             metadata: dict[str, object] = {"status": report.status, "bundle_sha256": report.fingerprint or ""}
             if table == "indicator_values":
                 if report.status == "loaded":
                     metadata["dagster/row_count"] = report.rows
                 metadata["files"] = dg.MetadataValue.md(
-                    _md_table(["file", "figure", "rows", "sha256"], files) if files else "unchanged"
+                    _md_table(["file", "figure", "rows", "values", "not reported", "sha256"], files)
+                    if files
+                    else "unchanged"
                 )
             context.add_asset_metadata(metadata, asset_key=dg.AssetKey(["raw", table]), partition_key=key)
 

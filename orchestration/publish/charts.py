@@ -20,8 +20,8 @@ import pandas as pd  # noqa: E402
 def metric_values(con, metric: str) -> pd.DataFrame:
     """The rows of one metric the charts draw from (marts.fct_indicator_values, every edition)."""
     return con.execute(
-        "select edition, data_year, geo_code, geo_name, geo_kind, value, rank_in_year, reliability "
-        "from marts.fct_indicator_values where metric = ?",
+        "select edition, data_year, geo_code, geo_name, geo_kind, value, rank_in_year, reliability, "
+        "method_since_edition, is_current_method from marts.fct_indicator_values where metric = ?",
         [metric],
     ).df()
 
@@ -55,8 +55,19 @@ def country_series_chart(values: pd.DataFrame, geo_code: str, label: str) -> byt
     if rows.empty:
         return None
     fig, ax = plt.subplots(figsize=(6, 3.2))
+    methods = rows["method_since_edition"].nunique() if "method_since_edition" in rows else 1
     for edition, series in rows.groupby("edition"):
-        ax.plot(series["data_year"], series["value"], marker="o", label=f"{edition} edition")
+        label = f"{edition} edition"
+        old_method = methods > 1 and not bool(series["is_current_method"].iloc[0])
+        if methods > 1:  # a declared break: older methods dashed, and said so
+            label += f" (method of {int(series['method_since_edition'].iloc[0])})"
+        ax.plot(
+            series["data_year"],
+            series["value"],
+            marker="o",
+            label=label,
+            linestyle="--" if old_method else "-",
+        )
     name = rows["geo_name"].iloc[0]
     ax.set_title(f"{label}: {name} by edition", fontsize=10)
     ax.set_xlabel("data year", fontsize=8)

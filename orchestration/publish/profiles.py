@@ -27,13 +27,14 @@ VALUE_COLUMNS = [
     "is_latest_edition",
     "reliability",
     "figure_id",
+    "method_since_edition",
 ]
 
 
 def _values(con, geo_code: str) -> pd.DataFrame:
     return con.execute(
         "select subject_area, metric, edition, data_year, value, unit, rank_in_year, is_latest_edition, "
-        "reliability, figure_id, geo_name from marts.fct_indicator_values where geo_code = ? "
+        "reliability, figure_id, geo_name, method_since_edition from marts.fct_indicator_values where geo_code = ? "
         "order by subject_area, metric, data_year, edition",
         [geo_code],
     ).df()
@@ -66,6 +67,8 @@ def profile_text(values: pd.DataFrame, revisions: pd.DataFrame, geo_code: str) -
             for r in group.itertuples():
                 rank = f"rank {int(r.rank_in_year)}" if pd.notna(r.rank_in_year) else "unranked"
                 latest = "  (latest)" if r.is_latest_edition else ""
+                if group["method_since_edition"].nunique() > 1:  # a break: say which method a value is
+                    latest += f"  [method since edition {r.method_since_edition}]"
                 lines.append(
                     f"    {r.data_year}  edition {r.edition}: {r.value:g} {r.unit}, {rank}, grade {r.reliability}{latest}"
                 )

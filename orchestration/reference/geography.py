@@ -1,7 +1,8 @@
 """Place names as the AI Index prints them -> geo codes, through the dbt seeds.
 
-The seeds (`dbt_project/seeds/geo_aliases.csv`, `geographies.csv`) are the single source, and this
-module the one place a label is normalised and resolved: the loader stores each value's geo_code in
+The seeds (`dbt_project/seeds/geo_aliases.csv`, `geographies.csv`) hold the AI Index's own names,
+aggregates and groupings; ISO 3166-1 country names come from pycountry; an edition may add aliases of
+its own (manifest `aliases`). This module is the one place a label is normalised and resolved: the loader stores each value's geo_code in
 `raw`, the release checks reject unknown places before anything is written, and dbt joins the codes to
 `geographies` for names and kinds. An alias may be specific to a grouping (the same label "Rest of the world" is a
 different aggregate in the by-region and the select-areas patent charts); grouping-specific aliases
@@ -17,9 +18,13 @@ from pathlib import Path
 
 from orchestration.settings import get_settings
 
+# Typographic apostrophes and quotes read as the ASCII ones: "Côte d’Ivoire" is "Côte d'Ivoire".
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'})
+
 
 def normalise_label(label: str) -> str:
-    return " ".join(label.split()).casefold()
+    """The one normalisation of a place label: quotes, whitespace (any Unicode space) and case."""
+    return " ".join(label.translate(_QUOTES).split()).casefold()
 
 
 @dataclass(frozen=True)
@@ -34,10 +39,37 @@ class Gazetteer:
     geographies: dict[str, Geography]
     aliases: dict[tuple[str, str], str]  # (grouping or "", normalised label) -> geo_code
 
+    def with_aliases(self, extra) -> Gazetteer:
+        """This gazetteer with an edition's own aliases (manifest `aliases`), which win over the seeds."""
+        if not extra:
+            return self
+        aliases = dict(self.aliases)
+        for alias in extra:
+            aliases[(alias.geo_grouping or "", normalise_label(alias.label))] = alias.geo_code
+        return Gazetteer(self.geographies, aliases)
+
     def resolve(self, grouping: str, label: str) -> Geography | None:
+        """The seeds' aliases (grouping-specific first), then ISO 3166-1 country names (pycountry)."""
         key = normalise_label(label)
-        code = self.aliases.get((grouping, key)) or self.aliases.get(("", key))
+        code = (
+            self.aliases.get((grouping, key)) or self.aliases.get(("", key)) or iso_country_names().get(key)
+        )
         return self.geographies.get(code) if code else None
+
+
+@cache
+def iso_country_names() -> dict[str, str]:
+    """Normalised ISO 3166-1 names (name, official and common name) -> alpha-3, from pycountry: the
+    country names no seed needs to list ("Korea, Republic of", "Iran, Islamic Republic of")."""
+    import pycountry
+
+    names: dict[str, str] = {}
+    for country in pycountry.countries:
+        for attribute in ("name", "official_name", "common_name"):
+            name = getattr(country, attribute, None)
+            if name:
+                names.setdefault(normalise_label(name), country.alpha_3)
+    return names
 
 
 @cache

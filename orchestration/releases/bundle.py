@@ -42,6 +42,7 @@ class Bundle:
     _zip_members: dict[str, zipfile.ZipInfo] | None = None
     _cache: dict[str, bytes] = field(default_factory=dict)
     _fingerprint: str | None = None
+    _pin_verified: bool = False
 
     @property
     def edition(self) -> int:
@@ -89,6 +90,46 @@ class Bundle:
         if len(data) > MAX_FILE_BYTES:
             raise BundleError(where, message=f"zip member expands beyond the {MAX_FILE_BYTES:,}-byte limit")
         return data
+
+    def content_sha256(self) -> str:
+        """sha256 of the bundle as downloaded: the zip's bytes, or every file of the folder (path and
+        content, in path order). What a manifest's `source.sha256` pins."""
+        if self.is_zip:
+            digest = hashlib.sha256()
+            with self.container.open("rb") as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    digest.update(chunk)
+            return digest.hexdigest()
+        digest = hashlib.sha256()
+        for path in sorted(p for p in self.container.rglob("*") if p.is_file() and not p.is_symlink()):
+            digest.update(path.relative_to(self.container).as_posix().encode())
+            digest.update(hashlib.sha256(path.read_bytes()).hexdigest().encode())
+        return digest.hexdigest()
+
+    def verify_pin(self) -> None:
+        """A bundle whose content no longer matches the manifest's pin is refused, showing both hashes."""
+        pinned = self.manifest.source.sha256 if self.manifest.source else None
+        if pinned is None or self._pin_verified:
+            return
+        actual = self.content_sha256()
+        if actual != pinned:
+            raise BundleError(
+                self.edition_dir / "manifest.yml",
+                message=f"the bundle {self.container.name} does not match its pin: source.sha256 is {pinned}, "
+                f"the bundle's sha256 is {actual}. If the new content is intended, re-pin it: "
+                f"ai-index pin {self.edition}",
+            )
+        self._pin_verified = True
+
+    def csv_files(self) -> list[str]:
+        """Every CSV file of the bundle, by its path inside it (listed in the manifest or not)."""
+        if self.is_zip:
+            return sorted(p for p in self._zip_members if p.lower().endswith(".csv"))  # type: ignore[union-attr]
+        return sorted(
+            p.relative_to(self.container).as_posix()
+            for p in self.container.rglob("*")
+            if p.suffix.lower() == ".csv" and p.is_file() and not p.is_symlink()
+        )
 
     def file_sha256(self, rel_path: str) -> str:
         return sha256_bytes(self.read(rel_path))
@@ -184,15 +225,20 @@ def reading_once() -> Iterator[None]:
             _session.bundles = None
 
 
-def open_bundle(edition_dir: Path) -> Bundle:
-    """Open `<edition_dir>`: its manifest, and its published files as a folder or the official zip."""
+def open_bundle(edition_dir: Path, verify_pin: bool = True) -> Bundle:
+    """Open `<edition_dir>`: its manifest, and its published files as a folder or the official zip,
+    refused if it no longer matches the manifest's pin (`source.sha256`)."""
     bundles = getattr(_session, "bundles", None)
-    if bundles is None:
-        return _open_bundle(edition_dir)
     key = str(edition_dir.resolve())
-    if key not in bundles:
-        bundles[key] = _open_bundle(edition_dir)
-    return bundles[key]
+    if bundles is not None and key in bundles:
+        bundle = bundles[key]
+    else:
+        bundle = _open_bundle(edition_dir)
+        if bundles is not None:
+            bundles[key] = bundle
+    if verify_pin:
+        bundle.verify_pin()
+    return bundle
 
 
 def _open_bundle(edition_dir: Path) -> Bundle:

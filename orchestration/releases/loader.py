@@ -12,37 +12,37 @@ inventory. So every problem is reported by one gate, with file, row and column.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import dataclass, field
+from fnmatch import fnmatch
 
 import pandas as pd
 
 from orchestration.errors import BundleError, EditionRejected
 from orchestration.reference.geography import gazetteer, normalise_label
 from orchestration.releases.bundle import Bundle, sha256_bytes
-from orchestration.releases.manifest import FileSpec, ValueColumn
+from orchestration.releases.cells import parse_cells
+from orchestration.releases.manifest import FileSpec, Manifest, ValueFormat
 from orchestration.releases.schema import COLUMN_INVENTORY, RAW_COLUMNS
+from orchestration.releases.table import RaggedTable, Table, read_table
 
-MAX_ERRORS_PER_FILE = 25
-
-
-# ASCII digits only: `\d` would also accept Arabic-Indic or full-width digits, which no number parser
-# downstream reads the same way (found by the property test).
-_PLAIN_NUMBER = re.compile(r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
 _YEAR = re.compile(r"^[0-9]{4}$")
 
 
 @dataclass(frozen=True)
 class LoadedFile:
+    """What the load did with one file: the load report's line for it."""
+
     path: str
     sha256: str
     figure_id: str | None
     metrics: tuple[str, ...]
     rows: int
     bytes: int
+    values: int = 0  # values read (a number or not: the checks judge them)
+    not_reported: int = 0  # cells that say "not reported" (missing markers, declared blanks)
+    skipped_lines: tuple[int, ...] = ()  # title and source lines above the header
+    footer_lines: tuple[int, ...] = ()  # footnotes under the data
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,8 @@ class LoadedEdition:
     frame: pd.DataFrame  # RAW_COLUMNS
     columns: pd.DataFrame  # COLUMN_INVENTORY
     files: tuple[LoadedFile, ...]
+    # Files of the bundle the manifest does not list: (path, "unlisted") or (path, "ignored: <reason>").
+    other_files: tuple[tuple[str, str], ...] = field(default=())
 
 
 def _decode(data: bytes, encoding: str, where: str) -> str:
@@ -69,54 +71,92 @@ def _decode(data: bytes, encoding: str, where: str) -> str:
         raise BundleError(where, message=f"unknown encoding {encoding!r} in the manifest") from exc
 
 
-def _read_table(text: str, where: str) -> tuple[list[str], list[list[str]]]:
-    try:
-        records = list(csv.reader(io.StringIO(text, newline=""), strict=True))
-    except csv.Error as exc:
-        raise BundleError(where, message=f"malformed CSV: {exc}") from exc
-    records = [r for r in records if any(cell.strip() for cell in r)]
-    if not records:
-        raise BundleError(where, message="file is empty")
-    header = [h.strip() for h in records[0]]
-    if len(records) == 1:
-        raise BundleError(where, message="header only: the file has no data rows")
-    return header, records[1:]
+def _declared_columns(spec: FileSpec, header: list[str]) -> list[str]:
+    """The columns the manifest declares for the file (for a wide file, the year columns it finds)."""
+    columns = [c for c in (spec.place.column, spec.year.column if spec.year else None) if c is not None]
+    if spec.shape == "tidy":
+        columns += [v.column for v in spec.values]
+    elif spec.shape == "long":
+        columns += [spec.long.metric_column, spec.long.value_column]  # type: ignore[union-attr]
+    else:
+        columns += spec.years.select(header)  # type: ignore[union-attr]
+    return columns
 
 
 def _column_inventory(spec: FileSpec, header: list[str]) -> list[tuple[str, str]]:
     """(column, status): used | ignored (declared, no metric) | undeclared (renamed or new) | missing."""
-    wanted = [c for c in (spec.place.column, spec.year.column) if c is not None] + [
-        v.column for v in spec.values
-    ]
+    wanted = _declared_columns(spec, header)
     inventory = [
         (c, "used" if c in wanted else "ignored" if c in spec.ignored_columns else "undeclared")
         for c in header
     ]
     inventory += [(c, "missing") for c in wanted if c not in header]
+    if spec.shape == "wide" and not spec.years.select(header):  # type: ignore[union-attr]
+        inventory.append(("(year columns)", "missing"))
     return inventory
 
 
-def _parse_values(cells: pd.Series, spec: ValueColumn) -> tuple[pd.Series, pd.Series]:
-    """(value in the metric's unit, NaN where the cell is not a number; mask of blanks to skip)."""
-    text = cells.str.strip()
-    blank = text == ""
-    if spec.percent_sign:
-        text = text.str.removesuffix("%").str.rstrip()
-    if spec.thousands_separator:
-        sep = re.escape(spec.thousands_separator)
-        grouped = text.str.fullmatch(rf"[+-]?[0-9]{{1,3}}(?:{sep}[0-9]{{3}})+(?:\.[0-9]+)?")
-        text = text.where(~grouped, text.str.replace(spec.thousands_separator, "", regex=False))
-    text = text.str.replace("\u2212", "-", regex=False)  # typographic minus, as some charts export it
-    # Anything else (NaN, inf, "12%" undeclared, "1,234" undeclared, words) is not a number.
-    ok = text.str.fullmatch(_PLAIN_NUMBER.pattern)
-    values = pd.Series(float("nan"), index=text.index, dtype="float64")
-    if spec.scale == 1:
-        values[ok] = pd.to_numeric(text[ok])
-    else:
-        # Decimal arithmetic: 0.7424 x 100 is exactly 74.24, 97.99 x 1000 exactly 97990.
-        values[ok] = [float(Decimal(v) * spec.scale) for v in text[ok]]
-    skip = blank if spec.blank == "skip" else pd.Series(False, index=text.index)
-    return values, skip
+def _cells(table: pd.DataFrame, spec: FileSpec) -> list[tuple[ValueFormat, pd.DataFrame]]:
+    """Per value format, its cells in long form: row_number, place, year as written, value column, cell."""
+    index = table.index
+    places = (
+        table[spec.place.column].str.strip() if spec.place.column is not None
+        else pd.Series(str(spec.place.value), index=index)
+    )  # fmt: skip
+
+    def years_of(rows: pd.Index) -> pd.Series:
+        if spec.year.column is not None:  # type: ignore[union-attr]
+            return table.loc[rows, spec.year.column].str.strip()  # type: ignore[union-attr]
+        return pd.Series(str(spec.year.value), index=rows)  # type: ignore[union-attr]
+
+    def part(rows: pd.Index, years: pd.Series, column: str, cells: pd.Series, year_column) -> pd.DataFrame:
+        return pd.DataFrame({
+            "row_number": rows, "place_as_written": places[rows].values, "year_as_written": years.values,
+            "year_column": year_column, "value_column": column, "value_as_written": cells.values,
+        })  # fmt: skip
+
+    if spec.shape == "tidy":
+        return [
+            (v, part(index, years_of(index), v.column, table[v.column], spec.year.column))
+            for v in spec.values
+        ]  # type: ignore[union-attr]
+    if spec.shape == "wide":
+        columns = spec.years.select(list(table.columns))  # type: ignore[union-attr]
+        frames = [part(index, pd.Series(c, index=index), c, table[c], c) for c in columns]
+        return [
+            (
+                spec.value,
+                pd.concat(frames, ignore_index=True)
+                if frames
+                else part(index[:0], pd.Series(dtype=str), "", pd.Series(dtype=str), None),
+            )
+        ]  # type: ignore[list-item]
+    long = spec.long  # type: ignore[union-attr]
+    labels = table[long.metric_column].str.strip()
+    parts = []
+    for label, fmt in long.metrics.items():
+        rows = index[(labels == label).to_numpy()]
+        parts.append(
+            (
+                fmt,
+                part(
+                    rows,
+                    years_of(rows),
+                    long.value_column,
+                    table.loc[rows, long.value_column],
+                    spec.year.column,
+                ),
+            )
+        )  # type: ignore[union-attr]
+    return parts
+
+
+def _undeclared_labels(table: pd.DataFrame, spec: FileSpec) -> list[str]:
+    """Labels of a long file's metric column that the manifest maps to no metric."""
+    if spec.shape != "long":
+        return []
+    labels = table[spec.long.metric_column].str.strip()  # type: ignore[union-attr]
+    return sorted(set(labels) - set(spec.long.metrics))  # type: ignore[union-attr]
 
 
 def _parse_file(
@@ -124,62 +164,49 @@ def _parse_file(
 ) -> tuple[pd.DataFrame, list[tuple[str, str]], LoadedFile]:
     where = bundle.describe(spec.path)
     data = bundle.read(spec.path)
-    header, body = _read_table(_decode(data, spec.encoding, where), where)
-    width = len(header)
-    ragged = [n for n, record in enumerate(body, start=1) if len(record) != width]
-    if ragged:
-        raise EditionRejected(
-            bundle.edition,
-            [str(BundleError(where, row=n, message=f"{len(body[n - 1])} fields where the header has {width}"))
-             for n in ragged[:MAX_ERRORS_PER_FILE]],
-        )  # fmt: skip
-    inventory = _column_inventory(spec, header)
+    text = _decode(data, spec.encoding, where)
+    expected = [c for c in (spec.place.column, spec.year.column if spec.year else None) if c]
+    expected += [v.column for v in spec.values] if spec.shape == "tidy" else []
+    expected += [spec.long.metric_column, spec.long.value_column] if spec.shape == "long" else []  # type: ignore[union-attr]
+    try:
+        table: Table = read_table(
+            text, where, expected=expected, header_row=spec.header_row, footer=spec.footer
+        )
+    except RaggedTable as exc:
+        raise EditionRejected(bundle.edition, exc.problems) from exc
+    inventory = _column_inventory(spec, table.header)
     sha = sha256_bytes(data)
-    record = LoadedFile(spec.path, sha, spec.figure_id, tuple(spec.metrics), len(body), len(data))
+    record = LoadedFile(
+        spec.path, sha, spec.figure_id, tuple(spec.metrics), len(table.rows), len(data),
+        skipped_lines=tuple(table.skipped_lines), footer_lines=tuple(table.footer_lines),
+    )  # fmt: skip
     if any(status == "missing" for _, status in inventory):
         return pd.DataFrame(columns=RAW_COLUMNS), inventory, record  # the column check reports it
 
-    table = pd.DataFrame(body, columns=header, dtype="str")
-    table.index = pd.RangeIndex(1, len(table) + 1)  # data row numbers
-    if spec.place.column is not None:
-        places = table[spec.place.column].str.strip()
-    else:
-        places = pd.Series(str(spec.place.value), index=table.index)
-    if spec.year.column is not None:
-        years_text = table[spec.year.column].str.strip()
-    else:
-        years_text = pd.Series(str(spec.year.value), index=table.index)
-
-    parts = []
-    for value_spec in spec.values:
-        values, skip = _parse_values(table[value_spec.column], value_spec)
-        keep = ~skip
-        parts.append(
-            pd.DataFrame(
-                {
-                    "metric": value_spec.metric,
-                    "row_number": table.index[keep],
-                    "place_as_written": places[keep].values,
-                    "year_as_written": years_text[keep].values,
-                    "value_column": value_spec.column,
-                    "value_as_written": table.loc[keep, value_spec.column].values,
-                    "value": values[keep].values,
-                    "unit": value_spec.unit,
-                }
-            )
-        )
-    frame = pd.concat(parts, ignore_index=True)
+    frame_in = pd.DataFrame(table.rows, columns=table.header, dtype="str")
+    frame_in.index = pd.RangeIndex(1, len(frame_in) + 1)  # data row numbers
+    unknown = _undeclared_labels(frame_in, spec)
+    if unknown:
+        column = spec.long.metric_column  # type: ignore[union-attr]
+        inventory += [(f"{column} = {label}", "undeclared") for label in unknown]
+    parts, not_reported = [], 0
+    for fmt, cells in _cells(frame_in, spec):
+        values, missing = parse_cells(cells["value_as_written"], fmt)
+        not_reported += int(missing.sum())
+        keep = (~missing).to_numpy()
+        parts.append(cells[keep].assign(metric=fmt.metric, value=values[keep].values, unit=fmt.unit))
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=RAW_COLUMNS)
     frame["edition"] = bundle.edition
     frame["figure_id"] = spec.figure_id
     frame["source_file"] = spec.path
     frame["file_sha256"] = sha
     frame["geo_grouping"] = spec.geo_grouping
     frame["place_column"] = spec.place.column
-    frame["year_column"] = spec.year.column
     frame["place_as_written"] = frame["place_as_written"].mask(frame["place_as_written"] == "")
     frame["place_key"] = frame["place_as_written"].map(normalise_label, na_action="ignore")
-    # Geocoded here, once, for the checks and the marts alike (None: unknown; `known_place` names it).
-    places = gazetteer()
+    # Geocoded here, once, for the checks and the marts alike (None: unknown; `known_place` names it):
+    # the edition's own aliases first, then the shared seeds.
+    places = gazetteer().with_aliases(bundle.manifest.aliases)
     codes = {
         key: getattr(places.resolve(spec.geo_grouping, key), "geo_code", None)
         for key in frame["place_key"].dropna().unique()
@@ -190,6 +217,10 @@ def _parse_file(
         frame["year_as_written"].where(frame["year_as_written"].str.fullmatch(_YEAR.pattern)), errors="coerce"
     ).astype("Int64")
     _attach_provenance(frame, provenance, bundle)
+    record = LoadedFile(
+        spec.path, sha, spec.figure_id, tuple(spec.metrics), len(table.rows), len(data), values=len(frame),
+        not_reported=not_reported, skipped_lines=tuple(table.skipped_lines), footer_lines=tuple(table.footer_lines),
+    )  # fmt: skip
     return frame, inventory, record
 
 
@@ -198,7 +229,8 @@ def _read_provenance(bundle: Bundle) -> dict | None:
     if data is None:
         return None
     where = str(bundle.edition_dir / str(bundle.manifest.provenance))
-    header, body = _read_table(_decode(data, "utf-8", where), where)
+    table = read_table(_decode(data, "utf-8", where), where, footer="none")
+    header, body = table.header, table.rows
     required = ["file", "row", "metric", "reliability", "source", "note"]
     missing = [c for c in required if c not in header]
     if missing:
@@ -249,6 +281,8 @@ def load_edition(bundle: Bundle) -> LoadedEdition:
         provenance = _read_provenance(bundle)
     except BundleError as exc:
         raise EditionRejected(bundle.edition, [str(exc)]) from exc
+    except RaggedTable as exc:
+        raise EditionRejected(bundle.edition, exc.problems) from exc
     for spec in bundle.manifest.files:
         try:
             frame, inventory, record = _parse_file(bundle, spec, provenance)
@@ -265,5 +299,21 @@ def load_edition(bundle: Bundle) -> LoadedEdition:
         raise EditionRejected(bundle.edition, problems)
     parsed = [f for f in frames if len(f)]
     frame = (pd.concat(parsed, ignore_index=True) if parsed else pd.DataFrame()).reindex(columns=RAW_COLUMNS)
+    other = other_files(bundle.manifest, bundle.csv_files())
+    inventories += [(bundle.edition, path, FILE_ROW, status.split(":")[0]) for path, status in other]
     columns = pd.DataFrame(inventories, columns=COLUMN_INVENTORY)
-    return LoadedEdition(bundle.edition, bundle.fingerprint(), frame, columns, tuple(files))
+    return LoadedEdition(bundle.edition, bundle.fingerprint(), frame, columns, tuple(files), tuple(other))
+
+
+# The column-inventory row that stands for a whole file the manifest does not list.
+FILE_ROW = "(file)"
+
+
+def other_files(manifest: Manifest, present: list[str]) -> list[tuple[str, str]]:
+    """CSV files of the bundle the manifest does not list: (path, "unlisted") or (path, "ignored: why")."""
+    listed = {f.path for f in manifest.files}
+    found = []
+    for path in sorted(set(present) - listed):
+        reason = next((i.reason for i in manifest.ignored_files if fnmatch(path, i.path)), None)
+        found.append((path, f"ignored: {reason}" if reason else "unlisted"))
+    return found

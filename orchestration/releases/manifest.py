@@ -7,6 +7,8 @@ declared here, and the loader stays generic. See `data/releases/README.md` for t
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
 from typing import Literal
@@ -38,16 +40,28 @@ class ColumnOrValue(_Strict):
         return self
 
 
-class ValueColumn(_Strict):
+class ValueFormat(_Strict):
+    """How the cells of one metric are written, declared, never guessed. The number as written is
+    read in decimal arithmetic: affixes stripped, `(x)` negated, then multiplied by `scale` and by the
+    magnitude of its suffix, so that the value is in the metric's unit and no digit is invented."""
+
     metric: str
-    column: str
     unit: str
     # Multiply the number as written by `scale` to get the metric's unit: 100 for a fraction of a
-    # percent metric, 1000 for "in thousands". Applied in decimal arithmetic, so no digit is invented.
+    # percent metric, 1000 for "in thousands".
     scale: Decimal = Decimal(1)
     percent_sign: bool = False
-    thousands_separator: Literal[",", " ", "."] | None = None
-    # A blank cell: "error" (default) or "skip" (a multi-series file where a series has no value that year).
+    thousands_separator: Literal[",", " ", ".", "'", "\u202f", "\u00a0"] | None = None
+    # Currency prefixes a cell may carry ("$109.1B", "US$ 1.2bn"), stripped before reading the number.
+    currency: list[str] = []
+    # Magnitude suffixes a cell may carry, each with its factor to the metric's unit: for a metric in US$
+    # billions, {B: 1, bn: 1, M: 0.001}. A suffix not declared here makes the cell "not a number".
+    magnitudes: dict[str, Decimal] = {}
+    # "(0.30)" is -0.30, as accounting tables write negatives.
+    negative_parentheses: bool = False
+    # Cells that mean "not reported": nothing is loaded for them, they are counted in the load report.
+    missing: list[str] = []
+    # A blank cell: "error" (default) or "skip" (not reported, as a multi-series file leaves one blank).
     blank: Literal["error", "skip"] = "error"
 
     @field_validator("metric")
@@ -64,12 +78,59 @@ class ValueColumn(_Strict):
             raise ValueError("scale must be a positive number")
         return scale
 
+    @field_validator("magnitudes")
+    @classmethod
+    def _positive_magnitudes(cls, magnitudes: dict[str, Decimal]) -> dict[str, Decimal]:
+        for suffix, factor in magnitudes.items():
+            if not suffix.strip() or any(c.isdigit() for c in suffix):
+                raise ValueError(f"magnitude suffix {suffix!r} must be letters, such as B, bn or M")
+            if not factor.is_finite() or factor <= 0:
+                raise ValueError(f"magnitude {suffix!r} must be a positive number")
+        return magnitudes
+
     @model_validator(mode="after")
-    def _unit_matches_registry(self) -> ValueColumn:
+    def _unit_matches_registry(self) -> ValueFormat:
         expected = metric_registry()[self.metric].unit
         if self.unit != expected:
             raise ValueError(f"unit {self.unit!r} does not match metric {self.metric!r} (unit {expected!r})")
         return self
+
+
+class ValueColumn(ValueFormat):
+    """A column of a tidy file that holds one metric."""
+
+    column: str
+
+
+class YearColumns(_Strict):
+    """The year columns of a wide file: listed, or every header cell matching a pattern."""
+
+    columns: list[str] = []
+    pattern: str | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> YearColumns:
+        if bool(self.columns) == (self.pattern is not None):
+            raise ValueError("give exactly one of 'columns' or 'pattern'")
+        if self.pattern is not None:
+            try:
+                re.compile(self.pattern)
+            except re.error as exc:
+                raise ValueError(f"pattern {self.pattern!r} is not a regular expression: {exc}") from exc
+        return self
+
+    def select(self, header: list[str]) -> list[str]:
+        if self.pattern is None:
+            return [c for c in self.columns if c in header]
+        return [c for c in header if re.fullmatch(self.pattern, c)]
+
+
+class LongValues(_Strict):
+    """A long file: one column names the metric, another holds the value."""
+
+    metric_column: str
+    value_column: str
+    metrics: dict[str, ValueFormat] = Field(min_length=1, description="label in the metric column -> metric")
 
 
 class FileSpec(_Strict):
@@ -78,9 +139,18 @@ class FileSpec(_Strict):
         None, description="figure number, e.g. '4.3.8'; null for an unnumbered file"
     )
     geo_grouping: Literal[GEO_GROUPINGS] = "countries"  # type: ignore[valid-type]
+    shape: Literal["tidy", "wide", "long"] = "tidy"
+    # The line of the header (1-based); null: the first line that holds the declared columns. Lines above
+    # it (titles, "Source: ...") are skipped and reported.
+    header_row: int | None = Field(None, ge=1)
+    # Trailing footnote rows: "detect" (rows starting "Source", "Note", "*", ...), "none", or how many.
+    footer: Literal["detect", "none"] | int = "detect"
     place: ColumnOrValue
-    year: ColumnOrValue
-    values: list[ValueColumn] = Field(min_length=1)
+    year: ColumnOrValue | None = None  # tidy and long files
+    values: list[ValueColumn] = []  # tidy: one column per metric
+    years: YearColumns | None = None  # wide: the year columns ...
+    value: ValueFormat | None = None  # ... and the one metric they hold
+    long: LongValues | None = None  # long: metric column + value column
     ignored_columns: list[str] = Field([], description="columns present in the file that hold no metric")
     encoding: str = "utf-8"
     note: str | None = None
@@ -91,7 +161,24 @@ class FileSpec(_Strict):
         pure = PurePosixPath(path)
         if pure.is_absolute() or ".." in pure.parts or "\\" in path or not path.lower().endswith(".csv"):
             raise ValueError(f"path {path!r} must be a relative .csv path inside the bundle, without '..'")
-        return path
+        return str(pure)  # one spelling per file: "./a.csv" and "a.csv" are the same file
+
+    @model_validator(mode="after")
+    def _shape_has_its_parts(self) -> FileSpec:
+        given = {
+            "year": self.year is not None, "values": bool(self.values), "years": self.years is not None,
+            "value": self.value is not None, "long": self.long is not None,
+        }  # fmt: skip
+        needs = {"tidy": {"year", "values"}, "wide": {"years", "value"}, "long": {"year", "long"}}[self.shape]
+        missing = sorted(needs - {k for k, v in given.items() if v})
+        extra = sorted({k for k, v in given.items() if v} - needs)
+        if missing or extra:
+            raise ValueError(
+                f"a {self.shape} file needs {sorted(needs)}"
+                + (f"; missing {missing}" if missing else "")
+                + (f"; not for this shape: {extra}" if extra else "")
+            )
+        return self
 
     @model_validator(mode="after")
     def _unnumbered_files_say_so(self) -> FileSpec:
@@ -103,8 +190,17 @@ class FileSpec(_Strict):
         return self
 
     @property
+    def formats(self) -> list[ValueFormat]:
+        """Every value format of the file, whatever its shape."""
+        if self.shape == "wide":
+            return [self.value]  # type: ignore[list-item]
+        if self.shape == "long":
+            return list(self.long.metrics.values())  # type: ignore[union-attr]
+        return list(self.values)
+
+    @property
     def metrics(self) -> list[str]:
-        return [v.metric for v in self.values]
+        return list(dict.fromkeys(f.metric for f in self.formats))
 
 
 class MetricNote(_Strict):
@@ -118,6 +214,42 @@ class MetricNote(_Strict):
         return self
 
 
+class Alias(_Strict):
+    """A place name only this edition uses, and the geo code it means."""
+
+    label: str
+    geo_code: str
+    geo_grouping: Literal[GEO_GROUPINGS] | None = None  # type: ignore[valid-type]  # null: any grouping
+
+
+class IgnoredFile(_Strict):
+    """A file of the bundle deliberately not loaded (a glob is allowed), and why."""
+
+    path: str
+    reason: str = Field(min_length=3)
+
+
+class Restatement(_Strict):
+    """One value this edition restates on purpose beyond the error tolerance (not a change of method)."""
+
+    metric: str
+    geo_code: str
+    data_year: int
+    reason: str = Field(min_length=3)
+
+
+class Source(_Strict):
+    """Where the bundle comes from, pinned as OWID's ETL pins its snapshots."""
+
+    url: str | None = None
+    published_on: date | None = None
+    accessed_on: date | None = None
+    description: str | None = None
+    # sha256 of the bundle (the zip's bytes, or every file of the folder): a bundle that no longer
+    # matches is rejected; `ai-index pin EDITION` records the current one.
+    sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
+
+
 class Manifest(_Strict):
     edition: int = Field(ge=2000, le=2100)
     title: str
@@ -129,8 +261,12 @@ class Manifest(_Strict):
     )
     default_reliability: Literal["A", "B", "C", "D"] | None = None
     notes: list[str] = []
+    source: Source | None = None
     metrics: dict[str, MetricNote]
     files: list[FileSpec] = Field(min_length=1)
+    aliases: list[Alias] = []
+    ignored_files: list[IgnoredFile] = []
+    restatements: list[Restatement] = []
 
     @field_validator("bundle", "provenance")
     @classmethod
@@ -152,15 +288,29 @@ class Manifest(_Strict):
         undeclared = sorted(loaded - set(self.metrics))
         if undeclared:
             raise ValueError(f"metrics {undeclared} are loaded but missing from the metrics block")
+        not_loaded = sorted({r.metric for r in self.restatements} - loaded)
+        if not_loaded:
+            raise ValueError(f"restatements name metrics this edition does not load: {not_loaded}")
         return self
 
     def methodology_breaks(self) -> dict[str, str]:
         return {m: n.reason or "" for m, n in self.metrics.items() if n.methodology_break}
 
 
-def _describe(error: dict) -> str:
-    where = ".".join(str(part) for part in error["loc"]) or "(top level)"
-    return f"{where}: {error['msg']}"
+def _describe(error: dict, raw: dict) -> str:
+    """`files[3] "4. Economy/Data/fig_4.3.8.csv" > values[0] > metric: ...`: the file, not only an index."""
+    parts, node = [], raw
+    for key in error["loc"]:
+        if isinstance(key, int):
+            parts[-1] += f"[{key}]"
+            item = node[key] if isinstance(node, list) and key < len(node) else None
+            if isinstance(item, dict) and isinstance(item.get("path"), str):
+                parts[-1] += f" {item['path']!r}"
+            node = item
+        else:
+            parts.append(str(key))
+            node = node.get(key) if isinstance(node, dict) else None
+    return f"{' > '.join(parts) or '(top level)'}: {error['msg']}"
 
 
 def read_manifest(edition_dir: Path) -> Manifest:
@@ -177,7 +327,7 @@ def read_manifest(edition_dir: Path) -> Manifest:
     try:
         manifest = Manifest.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(_describe(e) for e in exc.errors())
+        problems = "; ".join(_describe(e, raw) for e in exc.errors())
         raise BundleError(path, message=f"invalid manifest: {problems}") from exc
     if edition_dir.name.isdigit() and int(edition_dir.name) != manifest.edition:
         raise BundleError(

@@ -8,6 +8,7 @@ edition leaves the warehouse exactly as it was. Used by the Dagster raw asset an
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -35,6 +36,7 @@ def check_inputs(settings: Settings) -> list[Path]:
 
 def checks_fingerprint(settings: Settings) -> str:
     digest = hashlib.sha256(",".join(RAW_COLUMNS).encode())  # the raw layout the rows were written in
+    digest.update(importlib.metadata.version("pycountry").encode())  # the ISO country names it resolves
     for path in check_inputs(settings):
         digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -121,6 +123,7 @@ def _check_and_write(
     checks = run_release_checks(
         loaded, earlier, breaks, settings.ge_context_dir, settings.ge_docs_dir,
         file_prefix=f"{bundle.edition_dir}/{bundle.manifest.bundle}/", config=config, build_docs=False,
+        restated=frozenset((r.metric, r.geo_code, r.data_year) for r in bundle.manifest.restatements),
     )  # fmt: skip
     report = EditionReport(
         loaded.edition, "validated", checks=checks, loaded=loaded, fingerprint=loaded.fingerprint,

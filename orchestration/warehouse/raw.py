@@ -23,7 +23,10 @@ if TYPE_CHECKING:  # pandas and the loader load lazily: the Dagster definitions 
     from orchestration.releases.manifest import Manifest
 
 # The raw tables an edition load replaces, in one transaction.
-RAW_TABLES = ("indicator_values", "editions", "edition_files", "edition_metrics", "release_check_rules")
+RAW_TABLES = (
+    "indicator_values", "editions", "edition_files", "edition_metrics", "release_check_rules",
+    "edition_restatements",
+)  # fmt: skip
 
 RAW_DDL = """
 create schema if not exists raw;
@@ -71,13 +74,24 @@ create table if not exists raw.edition_files (
     metrics varchar not null,
     sha256 varchar not null,
     rows integer not null,
-    bytes integer not null
+    bytes integer not null,
+    values_read integer,
+    not_reported integer,
+    set_aside_lines varchar,
+    status varchar
 );
 create table if not exists raw.edition_metrics (
     edition integer not null,
     metric varchar not null,
     is_methodology_break boolean not null,
     break_reason varchar
+);
+create table if not exists raw.edition_restatements (
+    edition integer not null,
+    metric varchar not null,
+    geo_code varchar not null,
+    data_year integer not null,
+    reason varchar not null
 );
 create schema if not exists ops;
 create table if not exists ops.built (
@@ -103,6 +117,10 @@ create table if not exists raw.release_check_rules (
 RAW_MIGRATIONS = (
     "alter table raw.release_check_rules add column if not exists revision_floor double default 0",
     "alter table raw.indicator_values add column if not exists geo_code varchar",
+    "alter table raw.edition_files add column if not exists values_read integer",
+    "alter table raw.edition_files add column if not exists not_reported integer",
+    "alter table raw.edition_files add column if not exists set_aside_lines varchar",
+    "alter table raw.edition_files add column if not exists status varchar",
 )
 
 
@@ -128,17 +146,28 @@ def replace_edition(
 
     loaded_at = datetime.now(UTC).replace(tzinfo=None)
     values = loaded.frame[RAW_COLUMNS].assign(loaded_at=loaded_at)
+    # The load report, one row per file of the bundle: what was read, what said "not reported", the
+    # lines set aside (titles, footnotes), and the files not loaded with the reason.
+    file_columns = ["edition", "path", "figure_id", "metrics", "sha256", "rows", "bytes", "values_read",
+                    "not_reported", "set_aside_lines", "status"]  # fmt: skip
     files = pd.DataFrame(
         [
-            (loaded.edition, f.path, f.figure_id, ",".join(f.metrics), f.sha256, f.rows, f.bytes)
+            (loaded.edition, f.path, f.figure_id, ",".join(f.metrics), f.sha256, f.rows, f.bytes, f.values,
+             f.not_reported, _lines(f.skipped_lines, f.footer_lines), "loaded")
             for f in loaded.files
+        ] + [
+            (loaded.edition, path, None, "", "", 0, 0, 0, 0, None, status) for path, status in loaded.other_files
         ],
-        columns=["edition", "path", "figure_id", "metrics", "sha256", "rows", "bytes"],
-    )
+        columns=file_columns,
+    )  # fmt: skip
     metrics = pd.DataFrame(
         [(loaded.edition, m, n.methodology_break, n.reason) for m, n in manifest.metrics.items()],
         columns=["edition", "metric", "is_methodology_break", "break_reason"],
     )
+    restatements = pd.DataFrame(
+        [(loaded.edition, r.metric, r.geo_code, r.data_year, r.reason) for r in manifest.restatements],
+        columns=["edition", "metric", "geo_code", "data_year", "reason"],
+    ).astype({"edition": "int64", "data_year": "int64"})
     rules = pd.DataFrame(
         [
             (loaded.edition, r.metric, r.range_min, r.range_max, r.publication_lag, r.is_additive,
@@ -154,6 +183,7 @@ def replace_edition(
         con.register("new_files", files)
         con.register("new_metrics", metrics)
         con.register("new_rules", rules)
+        con.register("new_restatements", restatements)
         con.execute("begin transaction")
         try:
             for table in RAW_TABLES:
@@ -162,9 +192,12 @@ def replace_edition(
             columns = [*RAW_COLUMNS, "loaded_at"]
             insert = f"insert into raw.indicator_values ({column_list(columns)}) select {column_list(columns)} from new_values"  # noqa: S608
             con.execute(insert)
-            con.execute("insert into raw.edition_files select * from new_files")
+            con.execute(
+                f"insert into raw.edition_files ({column_list(file_columns)}) select * from new_files"  # noqa: S608
+            )
             con.execute("insert into raw.edition_metrics select * from new_metrics")
             con.execute("insert into raw.release_check_rules select * from new_rules")
+            con.execute("insert into raw.edition_restatements select * from new_restatements")
             con.execute(
                 "insert into raw.editions values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
@@ -178,6 +211,13 @@ def replace_edition(
             con.execute("rollback")
             raise
     return loaded_at
+
+
+def _lines(skipped: tuple[int, ...], footer: tuple[int, ...]) -> str | None:
+    parts = ([f"title lines {list(skipped)}"] if skipped else []) + (
+        [f"footnotes {list(footer)}"] if footer else []
+    )
+    return "; ".join(parts) or None
 
 
 def edition_loads(path: Path) -> dict[int, tuple[str, str, datetime]]:

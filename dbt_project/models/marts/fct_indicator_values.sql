@@ -1,4 +1,7 @@
--- One row per (metric, edition, data_year, geo_code): every published value, as each edition published it.
+-- One row per (metric, edition, data_year, geo_code): every published value, as each edition published it,
+-- with the method era it belongs to: the latest edition up to its own that declared a methodology break
+-- for the metric (else the metric's first edition). `is_latest_edition` marks the newest edition of the
+-- metric's current method that reports the value, so a "latest values" series never splices two methods.
 
 with indicator_values as (
 
@@ -12,10 +15,42 @@ metrics as (
 
 ),
 
-ranked as (
+breaks as (
+
+    select edition, metric from {{ ref('stg_ai_index__edition_metrics') }} where is_methodology_break
+
+),
+
+with_era as (
 
     select
         indicator_values.*,
+        coalesce(
+            (
+                select max(breaks.edition) from breaks
+                where breaks.metric = indicator_values.metric and breaks.edition <= indicator_values.edition
+            ),
+            min(indicator_values.edition) over (partition by indicator_values.metric)
+        ) as method_since_edition
+
+    from indicator_values
+
+),
+
+eras as (
+
+    select
+        *,
+        method_since_edition = max(method_since_edition) over (partition by metric) as is_current_method
+
+    from with_era
+
+),
+
+ranked as (
+
+    select
+        eras.*,
         -- Ranks compare countries only: aggregates (world, regions, EU+UK) are never ranked.
         case
             when geo_kind = 'country' then rank() over (
@@ -23,9 +58,11 @@ ranked as (
                 order by value desc
             )
         end as rank_in_year,
-        edition = max(edition) over (partition by metric, data_year, geo_code) as is_latest_edition
+        is_current_method
+            and edition = max(edition) over (partition by metric, data_year, geo_code, method_since_edition)
+            as is_latest_edition
 
-    from indicator_values
+    from eras
 
 ),
 
@@ -43,6 +80,8 @@ final as (
         ranked.unit,
         cast(ranked.rank_in_year as integer) as rank_in_year,
         ranked.is_latest_edition,
+        cast(ranked.method_since_edition as integer) as method_since_edition,
+        ranked.is_current_method,
         ranked.figure_id,
         ranked.source_file,
         ranked.source_row_number,

@@ -39,6 +39,12 @@ rules as (
 
 ),
 
+restatements as (
+
+    select * from {{ ref('stg_ai_index__edition_restatements') }}
+
+),
+
 revisions as (
 
     select
@@ -52,7 +58,14 @@ revisions as (
             where breaks.metric = paired.metric
               and breaks.edition > paired.edition_from
               and breaks.edition <= paired.edition_to
-        ) as is_methodology_break
+        ) as is_methodology_break,
+        exists (
+            select 1 from restatements
+            where restatements.edition = paired.edition_to
+              and restatements.metric = paired.metric
+              and restatements.geo_code = paired.geo_code
+              and restatements.data_year = paired.data_year
+        ) as is_declared_restatement
 
     from paired
     where paired.edition_from is not null
@@ -88,11 +101,13 @@ final as (
         abs_change,
         pct_change,
         is_methodology_break,
+        is_declared_restatement,
         judged_pct_change <= revision_warning_pct as within_tolerance,
         judged_pct_change > revision_error_pct as exceeds_error_tolerance,
         case
             when is_methodology_break then 'methodology_break'
             when abs_change = 0 then 'unchanged'
+            when is_declared_restatement then 'declared_restatement'
             when judged_pct_change <= revision_warning_pct then 'within_tolerance'
             when judged_pct_change <= revision_error_pct then 'restated'
             else 'beyond_error_tolerance'

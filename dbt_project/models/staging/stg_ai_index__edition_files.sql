@@ -13,7 +13,11 @@ renamed as (
         metrics,
         sha256 as file_sha256,
         cast(rows as integer) as row_count,
-        cast(bytes as bigint) as byte_count
+        cast(bytes as bigint) as byte_count,
+        cast(values_read as integer) as values_read,
+        cast(not_reported as integer) as not_reported,
+        set_aside_lines,
+        coalesce(status, 'loaded') as file_status
 
     from source
 
