@@ -20,8 +20,9 @@ from orchestration.releases.manifest import ValueFormat
 
 # ASCII digits only: `\d` would also accept Arabic-Indic or full-width digits, which no number parser
 # downstream reads the same way (found by the property test).
-PLAIN_NUMBER = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
-_MINUSES = "\u2212\u2013\u2012"  # typographic minus, en dash, figure dash, as some charts export them
+UNSIGNED_NUMBER = r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+PLAIN_NUMBER = r"[+-]?" + UNSIGNED_NUMBER
+_MINUS = "\u2212"  # the typographic minus some charts export
 
 
 def _strip_prefixes(text: pd.Series, prefixes: list[str]) -> pd.Series:
@@ -39,12 +40,15 @@ def parse_cells(cells: pd.Series, fmt: ValueFormat) -> tuple[pd.Series, pd.Serie
         wrapped = text.str.fullmatch(r"\(.*\)")
         negative = wrapped.fillna(False)
         text = text.where(~negative, text.str.slice(1, -1).str.strip())
-    for minus in _MINUSES:
-        text = text.str.replace(minus, "-", regex=False)
+    text = text.str.replace(_MINUS, "-", regex=False)
     sign = text.str.extract(r"^([+-]?)", expand=False).fillna("")
-    text = text.str.replace(r"^[+-]", "", regex=True).str.lstrip()
-    if fmt.currency:
+    text = text.str.replace(r"^[+-]", "", regex=True)
+    if fmt.currency:  # "$-5" as well as "-$5"
         text = _strip_prefixes(text, fmt.currency)
+        inner = text.str.extract(r"^([+-]?)", expand=False).fillna("")
+        take = (sign == "") & (inner != "")
+        sign = sign.where(~take, inner)
+        text = text.where(~take, text.str.slice(1))
     factor = pd.Series(Decimal(1), index=text.index, dtype=object)
     if fmt.magnitudes:
         suffixes = "|".join(re.escape(s) for s in sorted(fmt.magnitudes, key=len, reverse=True))
@@ -60,7 +64,7 @@ def parse_cells(cells: pd.Series, fmt: ValueFormat) -> tuple[pd.Series, pd.Serie
         text = text.where(~grouped.fillna(False), text.str.replace(fmt.thousands_separator, "", regex=False))
     has_sign = sign.str.len() > 0
     # A number, not "not reported", and not both signed and in parentheses ("(-0.3)" means nothing sure).
-    ok = text.str.fullmatch(PLAIN_NUMBER).fillna(False) & ~missing & ~(negative & has_sign)
+    ok = text.str.fullmatch(UNSIGNED_NUMBER).fillna(False) & ~missing & ~(negative & has_sign)
     values = pd.Series(float("nan"), index=text.index, dtype="float64")
     signed = (sign + text).where(~negative, "-" + text)
     plain = ok & (factor == Decimal(1)) & (fmt.scale == 1)

@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 from orchestration.errors import BundleError, EditionRejected
 from orchestration.releases.bundle import open_bundle
-from orchestration.releases.loader import _parse_values, load_edition
+from orchestration.releases.cells import parse_cells
+from orchestration.releases.loader import load_edition
 from orchestration.releases.manifest import ValueColumn
 
 FILE = "4. Economy/Data/fig_4.3.8.csv"
@@ -69,7 +70,7 @@ HAND_READINGS = [
 def test_cells_read_as_written_by_hand(cell, percent_sign, thousands, scale, want):
     spec = ValueColumn(metric="private_investment_usd_bn", column=VALUE, unit="usd_bn", scale=Decimal(scale),
                        percent_sign=percent_sign, thousands_separator=thousands)  # fmt: skip
-    (value,) = _parse_values(pd.Series([cell]), spec)[0]
+    (value,) = parse_cells(pd.Series([cell]), spec)[0]
     assert math.isnan(value) if want is None else value == want, (cell, value)
 
 
