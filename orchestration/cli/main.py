@@ -160,6 +160,7 @@ def status() -> int:
     while BI tools are connected and while a build runs)."""
     from orchestration.warehouse.build_state import marts_lag
     from orchestration.warehouse.connection import connect, ident
+    from orchestration.warehouse.lock import WarehouseBusy, holder, warehouse_lock
 
     settings = get_settings()
     if not _served(settings, "status"):
@@ -186,7 +187,15 @@ def status() -> int:
             _print(f"  marts.{mart}: {count} rows")
     if settings.previous_path.exists():
         _print(f"previous snapshot: {settings.previous_path} (`ai-index rollback` serves it again)")
-    lagging = marts_lag(settings.work_path) if settings.work_path.exists() else []
+    # The working database is the build's: look at it only while no build holds it.
+    try:
+        with warehouse_lock(settings.lock_path, timeout_s=0):
+            lagging = marts_lag(settings.work_path) if settings.work_path.exists() else []
+    except WarehouseBusy:
+        _print(
+            f"a build is running ({holder(settings.lock_path)}); it publishes a new snapshot when it succeeds"
+        )
+        return 0
     if lagging:
         _print(
             f"editions {lagging} are loaded but not yet published: the next `ai-index build` finishes them"
