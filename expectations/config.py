@@ -17,11 +17,19 @@ Severity = Literal["error", "warning"]
 
 
 @dataclass(frozen=True)
+class BreakRules:
+    max_share_of_metrics: float
+    max_headline_move_pct: float
+    accepted: dict[int, str]  # edition -> why the operator accepted its breaks
+
+
+@dataclass(frozen=True)
 class ReleaseCheckConfig:
     first_data_year: int
     share_sum_tolerance_pct: float
     severities: dict[str, dict[str, Severity]]
     metrics: dict[str, Metric]
+    breaks: BreakRules
 
     def severity(self, suite: str, expectation: str) -> Severity:
         return self.severities[suite][expectation]
@@ -40,6 +48,11 @@ def parse_config(raw: dict, metrics: dict[str, Metric]) -> ReleaseCheckConfig:
         share_sum_tolerance_pct=float(raw["share_sum_tolerance_pct"]),
         severities=raw["severities"],
         metrics=metrics,
+        breaks=BreakRules(
+            max_share_of_metrics=float(raw["breaks"]["max_share_of_metrics"]),
+            max_headline_move_pct=float(raw["breaks"]["max_headline_move_pct"]),
+            accepted={int(e): str(why) for e, why in (raw["breaks"].get("accepted") or {}).items()},
+        ),
     )
 
 

@@ -195,7 +195,7 @@ def show_asset_event(page: Page, ui: DagsterDev, run_id: str) -> None:
     expect(body.get_by_role("row", name=f"dagster/row_count {rows}", exact=True)).to_be_visible()
     page.screenshot(path=OUTPUT / "6-asset-event.png")
 
-    body.get_by_role("row", name=re.compile(r"^files ")).get_by_text("[Show Markdown]").click()
+    body.get_by_role("row", name=re.compile(r"^files ")).get_by_text(re.compile(r"\[Show")).click()
     markdown = page.get_by_role("dialog")
     assert files, f"raw.edition_files has no file of edition {EDITION}"
     for (path,) in files:

@@ -62,7 +62,12 @@ def test_run_options_are_typed_config_of_the_raw_and_dbt_steps(defs):
     config = run_config(force=True, full_refresh=False)
     assert job.run_config_schema.config_type is not None
     # The config validates against the job's schema (what the launchpad shows), and a typo does not.
-    assert dg.validate_run_config(job, config)["ops"]["raw_editions"]["config"] == {"force": True}
+    assert dg.validate_run_config(job, config)["ops"]["raw_editions"]["config"] == {
+        "force": True,
+        "accept_breaks": [],
+    }
+    accepted = run_config(force=False, full_refresh=False, accept_breaks=[2027])
+    assert dg.validate_run_config(job, accepted)["ops"]["raw_editions"]["config"]["accept_breaks"] == [2027]
     with pytest.raises(dg.DagsterInvalidConfigError):
         dg.validate_run_config(job, {"ops": {"raw_editions": {"config": {"forse": True}}}})
 

@@ -31,7 +31,10 @@ from orchestration.settings import Settings, get_settings
 
 
 def _print(message: str) -> None:
-    print(message, flush=True)
+    """Everything the CLI prints: untrusted text (paths, names, cells) cannot drive the terminal."""
+    from orchestration.publish.escaping import escape_terminal
+
+    print(escape_terminal(message), flush=True)
 
 
 def _selected(releases: dict[int, Path], wanted: Sequence[int] | None) -> list[int]:
@@ -57,13 +60,18 @@ def _editions_to_build(
 
 
 def build(
-    editions: Sequence[int] | None, force: bool = False, full_refresh: bool = False, wait_s: float = 3600
+    editions: Sequence[int] | None,
+    force: bool = False,
+    full_refresh: bool = False,
+    wait_s: float = 3600,
+    accept_breaks: Sequence[int] = (),
 ) -> int:
     from orchestration.warehouse.lock import warehouse_lock
     from orchestration.warehouse.snapshot import prepare_work
 
     settings = get_settings()
     releases = discover_editions(settings.releases_dir)
+    _report_skipped(settings)
     if not releases:
         _print(f"ai-index build: no edition directories under {settings.releases_dir}")
         return 2
@@ -74,28 +82,63 @@ def build(
         prepare_work(settings)
         to_build = _editions_to_build(settings, releases, selected, force or full_refresh)
         if not to_build:
-            _print(f"up to date: editions {selected} unchanged since they were loaded; nothing to do")
+            if _snapshot_readable(settings):
+                _print(f"up to date: editions {selected} unchanged since they were loaded; nothing to do")
+                return 0
+            from orchestration.warehouse.snapshot import publish_snapshot
+
+            published = publish_snapshot(settings)  # the served file was missing or damaged
+            _print(
+                f"up to date; the published snapshot was missing or unreadable: published again ({published.path})"
+            )
             return 0
         from orchestration.cli.runs import run_build
         from orchestration.warehouse.dbt_cli import ensure_manifest
 
         ensure_manifest(settings.dbt_project_dir)  # the asset graph is read from it
         outcome = run_build(
-            settings, sorted(releases), to_build, force=force, full_refresh=full_refresh, log=_print
-        )
+            settings, sorted(releases), to_build, force=force, full_refresh=full_refresh,
+            accept_breaks=list(accept_breaks), log=_print,
+        )  # fmt: skip
     _print(outcome.summary(time.perf_counter() - started))
     return 0 if outcome.ok else 1
 
 
-def validate(editions: Sequence[int] | None) -> int:
+def _snapshot_readable(settings: Settings) -> bool:
+    """The served snapshot exists and DuckDB reads its marts' catalog (a truncated or zeroed file fails)."""
+    import duckdb
+
+    from orchestration.warehouse.connection import connect
+
+    if not settings.warehouse_path.exists():
+        return False
+    try:
+        with connect(settings.warehouse_path, read_only=True) as con:
+            _read_marts(con)
+    except duckdb.Error:
+        return False
+    return True
+
+
+def _report_skipped(settings: Settings) -> None:
+    from orchestration.releases.bundle import scan_releases
+
+    for name, why in scan_releases(settings.releases_dir)[1]:
+        _print(f"skipped {settings.releases_dir}/{name}: {why}")
+
+
+def validate(editions: Sequence[int] | None, accept_breaks: Sequence[int] = ()) -> int:
     from orchestration.warehouse.gate import validate_releases
 
     settings = get_settings()
     releases = discover_editions(settings.releases_dir)
+    _report_skipped(settings)
     selected = set(_selected(releases, editions))
     # Earlier editions are validated too, as the cross-edition suite compares against them.
     considered = {e: d for e, d in releases.items() if e <= max(selected)}
-    reports = [r for r in validate_releases(considered, settings) if r.edition in selected]
+    reports = [
+        r for r in validate_releases(considered, settings, frozenset(accept_breaks)) if r.edition in selected
+    ]
     rows = []
     for report in reports:
         if report.checks is None:
@@ -148,6 +191,20 @@ MARTS = (
 )  # fmt: skip
 
 
+def _read_marts(con) -> dict[str, int]:
+    """Row count of every mart, reading every row and column (a hash of each row): a damaged file
+    fails here with a duckdb.Error, not later in a BI user's query."""
+    from orchestration.warehouse.connection import ident
+
+    counts = {}
+    for (mart,) in con.execute(
+        "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+    ).fetchall():
+        query = f"select count(*), bit_xor(hash(t)) from marts.{ident(mart)} as t"  # noqa: S608 - quoted identifier
+        counts[mart] = con.execute(query).fetchone()[0]
+    return counts
+
+
 def _served(settings: Settings, command: str) -> bool:
     if settings.warehouse_path.exists():
         return True
@@ -159,7 +216,7 @@ def status() -> int:
     """The served snapshot: its editions and the row count of every mart (read-only, no lock: works
     while BI tools are connected and while a build runs)."""
     from orchestration.warehouse.build_state import marts_lag
-    from orchestration.warehouse.connection import connect, ident
+    from orchestration.warehouse.connection import connect
     from orchestration.warehouse.lock import WarehouseBusy, holder, warehouse_lock
 
     settings = get_settings()
@@ -181,10 +238,9 @@ def status() -> int:
                     f"  edition {edition}: {files} files, {values} values, loaded {loaded_at:%Y-%m-%d %H:%M:%S} UTC"
                     + (f", methodology breaks: {breaks}" if breaks else "")
                 )
+        counts = _read_marts(con)
         for mart in MARTS:
-            query = f"select count(*) from marts.{ident(mart)}"  # noqa: S608 - identifier from MARTS
-            count = con.execute(query).fetchone()[0] if mart in present else "missing"
-            _print(f"  marts.{mart}: {count} rows")
+            _print(f"  marts.{mart}: {counts.get(mart, 'missing')} rows")
     if settings.previous_path.exists():
         _print(f"previous snapshot: {settings.previous_path} (`ai-index rollback` serves it again)")
     # The working database is the build's: look at it only while no build holds it.
@@ -381,12 +437,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WarehouseBusy as exc:
         _print(f"ai-index: {exc}")
         return 3
-    except duckdb.IOException as exc:
-        if "lock" not in str(exc).lower():
-            raise
-        # DuckDB names the file and the conflicting process (PID) in its message.
-        _print(f"ai-index: a DuckDB file is locked by another process: {str(exc).splitlines()[0]}")
-        return 3
+    except duckdb.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if isinstance(exc, duckdb.IOException) and "lock" in first.lower():
+            # DuckDB names the file and the conflicting process (PID) in its message.
+            _print(f"ai-index: a DuckDB file is locked by another process: {first}")
+            return 3
+        settings = get_settings()
+        _print(
+            f"ai-index: a warehouse database cannot be read ({type(exc).__name__}: {first}). It may be damaged. "
+            f"Recover: `ai-index rollback` serves the previous snapshot ({settings.previous_path}); or remove "
+            f"{settings.warehouse_path} and run `ai-index build`, which publishes it again; if the working "
+            f"database {settings.work_path} is the damaged one, remove it too: the build reloads every edition."
+        )
+        return 4
 
 
 def _dispatch(argv: Sequence[str] | None) -> int:
@@ -401,6 +465,10 @@ def _dispatch(argv: Sequence[str] | None) -> int:
         "--full-refresh", action="store_true", help="rebuild incremental dbt models from scratch"
     )
     p_build.add_argument(
+        "--accept-breaks", type=int, action="append", default=[], metavar="EDITION",
+        help="accept the methodology breaks an edition declares, once reviewed (see release_checks.yml)",
+    )  # fmt: skip
+    p_build.add_argument(
         "--wait", type=float, default=3600, metavar="SECONDS",
         help="how long to wait for another build to finish (default 3600; 0: fail at once, naming it)",
     )  # fmt: skip
@@ -410,6 +478,7 @@ def _dispatch(argv: Sequence[str] | None) -> int:
     )  # fmt: skip
     p_validate = commands.add_parser("validate", help="run the release checks without loading anything")
     p_validate.add_argument("--edition", type=int, action="append")
+    p_validate.add_argument("--accept-breaks", type=int, action="append", default=[], metavar="EDITION")
     commands.add_parser("status", help="the published snapshot: its editions and mart row counts")
     p_rollback = commands.add_parser("rollback", help="serve the previous published snapshot again")
     p_rollback.add_argument("--wait", type=float, default=3600, metavar="SECONDS")
@@ -439,10 +508,13 @@ def _dispatch(argv: Sequence[str] | None) -> int:
     p_synth.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     if args.command == "build":
-        code = build(args.edition, force=args.force, full_refresh=args.full_refresh, wait_s=args.wait)
+        code = build(
+            args.edition, force=args.force, full_refresh=args.full_refresh, wait_s=args.wait,
+            accept_breaks=args.accept_breaks,
+        )  # fmt: skip
         return publish_postgres() if code == 0 and args.target == "postgres" else code
     if args.command == "validate":
-        return validate(args.edition)
+        return validate(args.edition, args.accept_breaks)
     if args.command == "scaffold":
         return scaffold(args.bundle, args.edition, args.out)
     if args.command == "pin":

@@ -20,6 +20,7 @@ class RunRecord:
     success: bool
     step_seconds: dict[str, float] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
+    rejected: list[int] = field(default_factory=list)  # editions the release gate refused
 
 
 @dataclass
@@ -46,14 +47,16 @@ class BuildOutcome:
         return "\n".join(lines)
 
 
-def run_config(force: bool = False, full_refresh: bool = False) -> dict:
+def run_config(
+    force: bool = False, full_refresh: bool = False, accept_breaks: list[int] | None = None
+) -> dict:
     """The build job's run config: the typed run options of the raw and dbt steps (the same the
     launchpad shows), and a quiet console: the CLI prints its own summary (the failure description names
     file, row and column), which the console logger would repeat with a stack trace. The full log is in
     the Dagster instance."""
     return {
         "ops": {
-            "raw_editions": {"config": {"force": force}},
+            "raw_editions": {"config": {"force": force, "accept_breaks": sorted(accept_breaks or [])}},
             "ai_index_dbt": {"config": {"full_refresh": full_refresh}},
         },
         "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
@@ -86,11 +89,24 @@ def run_report(instance: dg.DagsterInstance, run_id: str, success: bool) -> RunR
         if event.event_type_value == "STEP_FAILURE":
             error = event.step_failure_data.error
             user = event.step_failure_data.user_failure_data
-            record.failures.append(
-                (user.description if user and user.description else None)
-                or (error.message if error else "step failed")
-            )
+            if user and user.description:  # the release gate's refusal: its own words
+                record.failures.append(user.description)
+                rejected = user.metadata.get("rejected_editions")
+                record.rejected += list(rejected.value) if rejected is not None else []
+            else:  # anything else: the step, the error and its causes (a full disk, a corrupt block)
+                record.failures.append(f"step {event.step_key} failed: {_cause_chain(error)}")
     return record
+
+
+def _cause_chain(error) -> str:
+    """An error and every cause under it, one line each: nothing hides the real cause."""
+    lines = []
+    while error is not None:
+        lines.append(
+            error.message.strip().splitlines()[-1] if error.message.strip() else error.cls_name or "error"
+        )
+        error = error.cause or error.context
+    return "\n  caused by: ".join(lines) if lines else "step failed"
 
 
 def run_build(
@@ -100,18 +116,18 @@ def run_build(
     *,
     force: bool = False,
     full_refresh: bool = False,
+    accept_breaks: list[int] | None = None,
     log: Callable[[str], None] = print,
     defs: dg.Definitions | None = None,
     instance: dg.DagsterInstance | None = None,
 ) -> BuildOutcome:
     """Run the build job for `to_build`; if the gate rejects some editions, build the others without them."""
     from orchestration.defs.location import build_definitions
-    from orchestration.warehouse.gate import editions_not_current
 
     defs = defs or build_definitions(settings)
     instance = instance or get_instance()
     order = register_editions(instance, all_editions)
-    config = run_config(force, full_refresh)
+    config = run_config(force, full_refresh, accept_breaks)
 
     def run_ranges(editions: list[int]) -> list[RunRecord]:
         records = []
@@ -126,8 +142,9 @@ def run_build(
     outcome = BuildOutcome(runs=run_ranges(to_build))
     if all(r.success for r in outcome.runs):
         return outcome
-    # Editions whose current bundle is not in raw were rejected by the gate; the others may build alone.
-    outcome.rejected = editions_not_current(settings, to_build)
+    # Editions the gate refused (as the raw step reported them, never inferred); the others may build
+    # alone. A run that failed for any other reason is reported with its cause, and not retried.
+    outcome.rejected = sorted({e for r in outcome.runs for e in r.rejected})
     rest = [e for e in to_build if e not in outcome.rejected]
     if outcome.rejected and rest:
         log(f"editions {outcome.rejected} were rejected; building editions {rest} without them")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.defs.tables import table as metadata_table
 from orchestration.reference.metrics import metric_registry, registry
 from orchestration.settings import focus_country
 from orchestration.warehouse.connection import connect, ident
@@ -36,12 +37,13 @@ def mart_metadata(warehouse_path: Path, tables: list[str]) -> dict[str, dict[str
                 continue
             relation = f"marts.{ident(table)}"
             count = con.execute(f"select count(*) from {relation}").fetchone()[0]  # noqa: S608 - quoted identifier
-            preview = con.execute(f"select * from {relation} limit ?", [PREVIEW_ROWS]).df()  # noqa: S608
+            # A sorted preview (the first columns are the mart's key), as a table: no markdown from data.
+            preview = con.execute(f"select * from {relation} order by all limit ?", [PREVIEW_ROWS])  # noqa: S608
+            columns = [d[0] for d in preview.description]
+            preview_rows = [list(r) for r in preview.fetchall()]
             metadata: dict[str, object] = {
                 "dagster/row_count": int(count),
-                "preview": dg.MetadataValue.md(
-                    preview.to_markdown(index=False) if len(preview) else "_empty_"
-                ),
+                "preview": metadata_table(columns, preview_rows),
             }
             metric = next(
                 (s.headline_metric for s in registry().subjects.values() if s.subject_mart == table), None

@@ -16,6 +16,8 @@ matplotlib.use("Agg")  # no display: render to memory
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from orchestration.publish.escaping import escape_markdown  # noqa: E402
+
 
 def metric_values(con, metric: str) -> pd.DataFrame:
     """The rows of one metric the charts draw from (marts.fct_indicator_values, every edition)."""
@@ -78,6 +80,8 @@ def country_series_chart(values: pd.DataFrame, geo_code: str, label: str) -> byt
 
 
 def as_markdown_image(png: bytes | None, alt: str) -> str:
+    """A chart as a markdown image; the alt text (labels, place names) escaped: no markdown from data."""
+    alt = escape_markdown(alt)
     if png is None:
         return f"_{alt}: no data_"
     return f"![{alt}](data:image/png;base64,{base64.b64encode(png).decode()})"

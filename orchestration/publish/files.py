@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from orchestration.publish.escaping import neutralize_csv
 from orchestration.warehouse.connection import connect, ident
 
 BATCH_ROWS = 100_000
@@ -41,8 +42,8 @@ def _write(batches: pa.RecordBatchReader, folder: Path, name: str) -> int:
         pa_csv.CSVWriter(folder / f"{name}.csv", batches.schema) as csv,
     ):
         for batch in batches:
-            parquet.write_batch(batch)
-            csv.write_batch(batch)
+            parquet.write_batch(batch)  # typed data, as stored
+            csv.write_batch(neutralize_csv(batch))  # for spreadsheets: no cell evaluates as a formula
             rows += batch.num_rows
     return rows
 

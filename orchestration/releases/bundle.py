@@ -8,7 +8,6 @@ ever opened for reading.
 from __future__ import annotations
 
 import hashlib
-import os
 import stat
 import threading
 import zipfile
@@ -18,14 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from orchestration.errors import BundleError
+from orchestration.releases.boundary import EDITION_DIR, LIMITS, check_path, read_regular_file
 from orchestration.releases.manifest import Manifest, read_manifest
 
-# A figure CSV is a few KB; the largest synthetic edition file is ~2 MB. Anything far beyond is not a
-# figure file (or is a decompression bomb), so it is refused before it is read into memory.
-MAX_FILE_BYTES = int(os.environ.get("AI_INDEX_MAX_FILE_BYTES", 32 * 1024 * 1024))
-MAX_ZIP_TOTAL_BYTES = 16 * MAX_FILE_BYTES
-MAX_ZIP_RATIO = 200  # CSV compresses ~5-20x; 1000x+ is a bomb
-MAX_ZIP_MEMBERS = 20_000
+# Compression methods Python's zipfile reads: stored, deflated, bzip2, lzma. Others (deflate64, ...)
+# fail inside the read; they are refused by name instead.
+READABLE_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -69,12 +66,7 @@ class Bundle:
         _refuse_symlinks(self.container, path, where)
         if not path.resolve().is_relative_to(self.container.resolve()):
             raise BundleError(where, message="path resolves outside the bundle")
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise BundleError(
-                where, message=f"file is {size:,} bytes, above the {MAX_FILE_BYTES:,}-byte limit"
-            )
-        return path.read_bytes()
+        return read_regular_file(path, LIMITS.file_bytes, where)
 
     def _read_zip(self, rel_path: str) -> bytes:
         assert self._zip_members is not None
@@ -84,11 +76,20 @@ class Bundle:
             raise BundleError(where, message="file listed in the manifest is missing from the zip")
         try:
             with zipfile.ZipFile(self.container) as archive, archive.open(info) as member:
-                data = member.read(MAX_FILE_BYTES + 1)
-        except (zipfile.BadZipFile, OSError, EOFError, zipfile.LargeZipFile) as exc:
+                data = member.read(LIMITS.file_bytes + 1)
+        except (
+            zipfile.BadZipFile,
+            OSError,
+            EOFError,
+            zipfile.LargeZipFile,
+            NotImplementedError,
+            RuntimeError,
+        ) as exc:
             raise BundleError(where, message=f"cannot read zip member: {exc}") from exc
-        if len(data) > MAX_FILE_BYTES:
-            raise BundleError(where, message=f"zip member expands beyond the {MAX_FILE_BYTES:,}-byte limit")
+        if len(data) > LIMITS.file_bytes:
+            raise BundleError(
+                where, message=f"zip member expands beyond the {LIMITS.file_bytes:,}-byte limit"
+            )
         return data
 
     def content_sha256(self) -> str:
@@ -101,9 +102,12 @@ class Bundle:
                     digest.update(chunk)
             return digest.hexdigest()
         digest = hashlib.sha256()
-        for path in sorted(p for p in self.container.rglob("*") if p.is_file() and not p.is_symlink()):
+        for path in sorted(self.container.rglob("*")):
+            if path.is_symlink() or not path.is_file():  # is_file(): a FIFO or socket is not read
+                continue
             digest.update(path.relative_to(self.container).as_posix().encode())
-            digest.update(hashlib.sha256(path.read_bytes()).hexdigest().encode())
+            data = read_regular_file(path, LIMITS.file_bytes, str(path))
+            digest.update(hashlib.sha256(data).hexdigest().encode())
         return digest.hexdigest()
 
     def verify_pin(self) -> None:
@@ -138,10 +142,10 @@ class Bundle:
         if self.manifest.provenance is None:
             return None
         path = self.edition_dir / self.manifest.provenance
-        if not path.is_file():
+        if not path.exists() and not path.is_symlink():
             raise BundleError(path, message="provenance file named in the manifest is missing")
         _refuse_symlinks(self.edition_dir, path, str(path))
-        return path.read_bytes()
+        return read_regular_file(path, LIMITS.provenance_bytes, str(path))
 
     def fingerprint(self) -> str:
         """sha256 over the manifest, the provenance and every listed file: the edition's data version.
@@ -152,7 +156,8 @@ class Bundle:
 
     def _compute_fingerprint(self) -> str:
         digest = hashlib.sha256()
-        digest.update((self.edition_dir / "manifest.yml").read_bytes())
+        manifest = self.edition_dir / "manifest.yml"
+        digest.update(read_regular_file(manifest, LIMITS.manifest_bytes, str(manifest)))
         digest.update(self.provenance_bytes() or b"")
         for spec in sorted(self.manifest.files, key=lambda f: f.path):
             digest.update(spec.path.encode())
@@ -175,13 +180,14 @@ def _safe_zip_members(zip_path: Path, root_name: str) -> dict[str, zipfile.ZipIn
         raise BundleError(zip_path, message=f"not a readable zip archive: {exc}") from exc
     with archive:
         infos = archive.infolist()
-        if len(infos) > MAX_ZIP_MEMBERS:
-            raise BundleError(zip_path, message=f"{len(infos)} members, above the {MAX_ZIP_MEMBERS} limit")
+        if len(infos) > LIMITS.zip_members:
+            raise BundleError(zip_path, message=f"{len(infos)} members, above the {LIMITS.zip_members} limit")
         total = 0
         members: dict[str, zipfile.ZipInfo] = {}
         for info in infos:
             name = info.filename
-            where = f"{zip_path}:{name}"
+            where = f"{zip_path}:{name.encode('unicode_escape').decode('ascii')}"
+            check_path(name, where)
             pure = PurePosixPath(name.replace("\\", "/"))
             if name.startswith(("/", "\\")) or pure.is_absolute() or (len(name) > 1 and name[1] == ":"):
                 raise BundleError(where, message="zip member has an absolute path")
@@ -192,17 +198,31 @@ def _safe_zip_members(zip_path: Path, root_name: str) -> dict[str, zipfile.ZipIn
                 raise BundleError(where, message="zip member is a symlink")
             if info.is_dir():
                 continue
+            if info.flag_bits & 0x1:
+                raise BundleError(where, message="zip member is encrypted")
+            if info.compress_type not in READABLE_METHODS:
+                raise BundleError(
+                    where,
+                    message=f"zip member uses compression method {info.compress_type}, not one of stored, deflate, bzip2, lzma",
+                )
             total += info.file_size
-            if info.file_size > MAX_FILE_BYTES or total > MAX_ZIP_TOTAL_BYTES:
+            if info.file_size > LIMITS.file_bytes or total > LIMITS.zip_total_bytes:
                 raise BundleError(where, message="zip expands beyond the size limit (possible zip bomb)")
-            if info.compress_size and info.file_size / info.compress_size > MAX_ZIP_RATIO:
+            if info.compress_size and info.file_size / info.compress_size > LIMITS.zip_ratio:
                 raise BundleError(
                     where,
                     message=f"compression ratio {info.file_size // info.compress_size}:1 (possible zip bomb)",
                 )
-            # The official zip wraps everything in the bundle folder; accept it with or without.
+            # The official zip wraps everything in the bundle folder; accept it with or without. Two members
+            # that land on one path (a duplicate name, a backslash spelling, one inside and one outside the
+            # folder) are refused: `unzip` would show a reviewer one and the loader could read the other.
             parts = pure.parts[1:] if pure.parts and pure.parts[0] == root_name else pure.parts
-            members[str(PurePosixPath(*parts))] = info
+            key = str(PurePosixPath(*parts))
+            if key in members:
+                raise BundleError(
+                    where, message=f"two zip members map to {key!r}: {members[key].filename!r} and {name!r}"
+                )
+            members[key] = info
         return members
 
 
@@ -242,12 +262,15 @@ def open_bundle(edition_dir: Path, verify_pin: bool = True) -> Bundle:
 
 
 def _open_bundle(edition_dir: Path) -> Bundle:
+    if edition_dir.is_symlink():
+        raise BundleError(edition_dir, message="an edition directory may not be a symlink")
     manifest = read_manifest(edition_dir)
     folder = edition_dir / manifest.bundle
     zipped = edition_dir / f"{manifest.bundle}.zip"
     if folder.is_symlink() or zipped.is_symlink():
         raise BundleError(folder, message="symlinks are not accepted in a bundle")
     if folder.is_dir():
+        _check_folder_size(folder)
         return Bundle(edition_dir, manifest, folder)
     if zipped.is_file():
         return Bundle(edition_dir, manifest, zipped, _zip_members=_safe_zip_members(zipped, manifest.bundle))
@@ -256,15 +279,45 @@ def _open_bundle(edition_dir: Path) -> Bundle:
     )
 
 
-def discover_editions(releases_dir: Path) -> dict[int, Path]:
-    """Edition directories under the releases dir: every sub-directory named by a year.
+def _check_folder_size(folder: Path) -> None:
+    total, count = 0, 0
+    for path in folder.rglob("*"):
+        info = path.lstat()
+        count += 1
+        total += info.st_size if stat.S_ISREG(info.st_mode) else 0
+        if count > LIMITS.zip_members or total > LIMITS.bundle_bytes:
+            raise BundleError(
+                folder, message=f"the bundle holds more than {LIMITS.zip_members:,} files or "
+                f"{LIMITS.bundle_bytes:,} bytes: not an edition's public data",
+            )  # fmt: skip
 
-    A year directory without a manifest is still returned, so that opening it fails loudly instead of
-    the edition silently disappearing from the build."""
+
+def scan_releases(releases_dir: Path) -> tuple[dict[int, Path], list[tuple[str, str]]]:
+    """Edition directories under the releases dir, and what else is there (name, why it is skipped).
+
+    An edition directory is named by four ASCII digits and is not a symlink. Anything else is reported
+    and skipped, never a crash: "٢٠٢٥" (Arabic-Indic digits) is not 2025, "2026²" is not 2026. A year
+    directory without a manifest is still returned, so that opening it fails loudly instead of the
+    edition silently disappearing from the build."""
     found: dict[int, Path] = {}
+    skipped: list[tuple[str, str]] = []
     if not releases_dir.is_dir():
-        return found
+        return found, skipped
     for child in sorted(releases_dir.iterdir()):
-        if child.is_dir() and child.name.isdigit():
+        name = child.name.encode("unicode_escape").decode("ascii")
+        if child.name.startswith(".") or child.name == "README.md":
+            continue
+        if not EDITION_DIR.match(child.name):
+            skipped.append((name, "not an edition directory (four ASCII digits)"))
+        elif child.is_symlink():
+            skipped.append((name, "a symlink: edition directories must be real directories"))
+        elif child.is_dir():
             found[int(child.name)] = child
-    return found
+        else:
+            skipped.append((name, "not a directory"))
+    return found, skipped
+
+
+def discover_editions(releases_dir: Path) -> dict[int, Path]:
+    """The edition directories under the releases dir (see `scan_releases` for what is skipped)."""
+    return scan_releases(releases_dir)[0]

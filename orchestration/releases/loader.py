@@ -20,6 +20,7 @@ import pandas as pd
 
 from orchestration.errors import BundleError, EditionRejected
 from orchestration.reference.geography import gazetteer, normalise_label
+from orchestration.releases.boundary import LIMITS, check_table_size, first_control_cell, has_control
 from orchestration.releases.bundle import Bundle, sha256_bytes
 from orchestration.releases.cells import parse_cells
 from orchestration.releases.manifest import FileSpec, Manifest, ValueFormat
@@ -164,6 +165,7 @@ def _parse_file(
 ) -> tuple[pd.DataFrame, list[tuple[str, str]], LoadedFile]:
     where = bundle.describe(spec.path)
     data = bundle.read(spec.path)
+    check_table_size(data, where)  # before parsing: memory follows rows and columns, not bytes
     text = _decode(data, spec.encoding, where)
     expected = [c for c in (spec.place.column, spec.year.column if spec.year else None) if c]
     expected += [v.column for v in spec.values] if spec.shape == "tidy" else []
@@ -174,6 +176,8 @@ def _parse_file(
         )
     except RaggedTable as exc:
         raise EditionRejected(bundle.edition, exc.problems) from exc
+    if has_control(text):
+        _refuse_control_characters(table, where)
     inventory = _column_inventory(spec, table.header)
     sha = sha256_bytes(data)
     record = LoadedFile(
@@ -224,12 +228,27 @@ def _parse_file(
     return frame, inventory, record
 
 
+def _refuse_control_characters(table: Table, where: str) -> None:
+    found = first_control_cell(table.header, table.rows)
+    if found is not None:
+        row, column, shown = found
+        raise BundleError(
+            where, row=row, column=column, line=table.lines[row - 1] if row else table.header_line,
+            message=f"control characters are not accepted: {shown!r}",
+        )  # fmt: skip
+
+
 def _read_provenance(bundle: Bundle) -> dict | None:
     data = bundle.provenance_bytes()
     if data is None:
         return None
     where = str(bundle.edition_dir / str(bundle.manifest.provenance))
-    table = read_table(_decode(data, "utf-8", where), where, footer="none")
+    if data.count(b"\n") > LIMITS.provenance_rows:
+        raise BundleError(where, message=f"more than {LIMITS.provenance_rows:,} rows: not a provenance file")
+    text = _decode(data, "utf-8", where)
+    table = read_table(text, where, footer="none")
+    if has_control(text):
+        _refuse_control_characters(table, where)
     header, body = table.header, table.rows
     required = ["file", "row", "metric", "reliability", "source", "note"]
     missing = [c for c in required if c not in header]

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from orchestration.errors import BundleError
 from orchestration.reference.metrics import metric_registry
+from orchestration.releases.boundary import LIMITS, check_path, has_control, read_regular_file
 
 MANIFEST_NAME = "manifest.yml"
 GEO_GROUPINGS = ("countries", "investment_regions", "wb_regions", "select_areas")
@@ -25,6 +26,22 @@ GEO_GROUPINGS = ("countries", "investment_regions", "wb_regions", "select_areas"
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_control_characters(cls, data: object) -> object:
+        """Free text (titles, notes, paths, labels, reasons) may not carry control characters or NUL:
+        they would reach terminals, logs and files."""
+        for key, value in data.items() if isinstance(data, dict) else []:
+            for text in [value] if isinstance(value, str) else value if isinstance(value, list) else []:
+                if isinstance(text, str) and has_control(text):
+                    shown = text.encode("unicode_escape").decode("ascii")[:120]
+                    raise ValueError(f"{key}: control characters are not accepted ({shown!r})")
+            if isinstance(key, str) and has_control(key):
+                raise ValueError(
+                    f"a key holds control characters ({key.encode('unicode_escape').decode('ascii')!r})"
+                )
+        return data
 
 
 class ColumnOrValue(_Strict):
@@ -158,6 +175,10 @@ class FileSpec(_Strict):
     @field_validator("path")
     @classmethod
     def _inside_bundle(cls, path: str) -> str:
+        try:
+            check_path(path, "path")
+        except BundleError as exc:
+            raise ValueError(exc.message) from None
         pure = PurePosixPath(path)
         if pure.is_absolute() or ".." in pure.parts or "\\" in path or not path.lower().endswith(".csv"):
             raise ValueError(f"path {path!r} must be a relative .csv path inside the bundle, without '..'")
@@ -316,12 +337,15 @@ def _describe(error: dict, raw: dict) -> str:
 def read_manifest(edition_dir: Path) -> Manifest:
     """Parse and validate `<edition_dir>/manifest.yml`; every problem names the manifest and the key."""
     path = edition_dir / MANIFEST_NAME
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         raise BundleError(path, message="manifest missing: every edition directory needs a manifest.yml")
+    data = read_regular_file(path, LIMITS.manifest_bytes, str(path))  # no symlink, FIFO or huge file
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.safe_load(data.decode("utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise BundleError(path, message=f"manifest is not valid YAML: {exc}") from exc
+    except RecursionError:
+        raise BundleError(path, message="manifest is nested too deeply to be a manifest") from None
     if not isinstance(raw, dict):
         raise BundleError(path, message="manifest must be a YAML mapping")
     try:

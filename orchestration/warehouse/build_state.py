@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from orchestration.warehouse.connection import connect
+from orchestration.warehouse.connection import connect, transaction
 from orchestration.warehouse.raw import ensure_raw_schema
 
 # The steps after the raw load that must complete for an edition's load to be fully built. A step records
@@ -20,8 +20,7 @@ def record_built(path: Path, step: str, editions: list[int]) -> None:
     """Mark `step` complete for these editions' current raw load, in one transaction."""
     with connect(path) as con:
         ensure_raw_schema(con)
-        con.execute("begin transaction")
-        try:
+        with transaction(con):
             for edition in editions:
                 con.execute("delete from ops.built where step = ? and edition = ?", [step, edition])
                 con.execute(
@@ -29,10 +28,6 @@ def record_built(path: Path, step: str, editions: list[int]) -> None:
                     "from raw.editions where edition = ?",
                     [step, edition],
                 )
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
 
 
 def steps_behind(path: Path, steps: tuple[str, ...] = BUILD_STEPS) -> list[int]:

@@ -33,3 +33,19 @@ def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
         yield con
     finally:
         con.close()
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One transaction: committed if the block succeeds, rolled back otherwise. A rollback after a
+    failed COMMIT (a full disk) raises "no transaction is active": that must not hide the real cause."""
+    con.execute("begin transaction")
+    try:
+        yield
+        con.execute("commit")
+    except BaseException:
+        try:
+            con.execute("rollback")
+        except duckdb.Error:
+            pass  # the commit itself failed: DuckDB has already rolled back
+        raise

@@ -83,7 +83,12 @@ def editions_not_current(settings: Settings, editions: list[int]) -> list[int]:
 
 
 def gate_edition(
-    edition_dir: Path, settings: Settings, *, force: bool = False, write: bool = True
+    edition_dir: Path,
+    settings: Settings,
+    *,
+    force: bool = False,
+    write: bool = True,
+    accept_breaks: bool = False,
 ) -> EditionReport:
     """Open, parse, check and (if `write` and the checks pass) load one edition."""
     edition = int(edition_dir.name)
@@ -109,12 +114,56 @@ def gate_edition(
     breaks = methodology_breaks(settings.work_path) | {
         (edition, m) for m in bundle.manifest.methodology_breaks()
     }
-    return _check_and_write(bundle, loaded, earlier, breaks, settings, checks_fp, write)
+    return _check_and_write(bundle, loaded, earlier, breaks, settings, checks_fp, write, accept_breaks)
+
+
+def break_problems(bundle: Bundle, loaded: LoadedEdition, earlier: pd.DataFrame, config) -> list[str]:
+    """Why this edition's breaks need an operator's acceptance: too many metrics broken at once, or a
+    headline value moved beyond the bound against the value that was latest (a poisoned edition could
+    otherwise declare breaks everywhere and replace every figure)."""
+    from orchestration.reference.metrics import registry
+
+    declared = bundle.manifest.methodology_breaks()
+    if not declared:
+        return []
+    problems = []
+    share = len(declared) / max(len(bundle.manifest.metrics), 1)
+    if share > config.breaks.max_share_of_metrics:
+        problems.append(
+            f"breaks declared on {len(declared)} of {len(bundle.manifest.metrics)} metrics ({share:.0%}), above "
+            f"the {config.breaks.max_share_of_metrics:.0%} bound: {sorted(declared)}"
+        )
+    headline = {s.headline_metric for s in registry().subjects.values()} & set(declared)
+    if headline and len(earlier):
+        before = (
+            earlier[earlier["metric"].isin(headline)].dropna(subset=["geo_code"])
+            .sort_values("edition").drop_duplicates(["metric", "geo_code", "data_year"], keep="last")
+        )  # fmt: skip
+        now = loaded.frame[loaded.frame["metric"].isin(headline)].dropna(subset=["geo_code", "value"])
+        moved = now.merge(before, on=["metric", "geo_code", "data_year"], suffixes=("", "_before"))
+        moved = moved[moved["value_before"] != 0]
+        moved = moved.assign(
+            pct=100 * (moved["value"] - moved["value_before"]).abs() / moved["value_before"].abs()
+        )
+        beyond = moved[moved["pct"] > config.breaks.max_headline_move_pct].sort_values("pct", ascending=False)
+        for r in beyond.head(10).itertuples():
+            problems.append(
+                f"break on headline metric {r.metric}: {r.geo_code} {r.data_year} moves from {r.value_before:g} "
+                f"(edition {r.edition_before}) to {r.value:g} ({r.pct:+.0f}%), above the "
+                f"{config.breaks.max_headline_move_pct:g}% bound"
+            )
+    if problems:
+        problems.append(
+            f"breaks waive the revision checks of their metrics: if this edition's breaks are reviewed, accept "
+            f"them with `ai-index build --accept-breaks {bundle.edition}` (or in expectations/release_checks.yml)"
+        )
+    return problems
 
 
 def _check_and_write(
-    bundle, loaded, earlier: pd.DataFrame, breaks, settings: Settings, checks_fp: str, write: bool
-):
+    bundle, loaded, earlier: pd.DataFrame, breaks, settings: Settings, checks_fp: str, write: bool,
+    accept_breaks: bool = False,
+):  # fmt: skip
     from expectations.config import load_config
     from expectations.runner import run_release_checks
 
@@ -132,6 +181,12 @@ def _check_and_write(
     if not checks.passed:
         report.status = "rejected"
         report.problems = checks.problems()
+        return report
+    accepted = accept_breaks or bundle.edition in config.breaks.accepted
+    deliberate = [] if accepted else break_problems(bundle, loaded, earlier, config)
+    if deliberate:
+        report.status = "rejected"
+        report.problems = [f"[breaks] {p}" for p in deliberate]
         return report
     if write:
         container = "zip" if bundle.is_zip else "folder"
@@ -152,7 +207,9 @@ def publish_check_docs(reports: list[EditionReport], settings: Settings) -> Path
     )
 
 
-def validate_releases(releases: dict[int, Path], settings: Settings) -> list[EditionReport]:
+def validate_releases(
+    releases: dict[int, Path], settings: Settings, accept_breaks: frozenset[int] = frozenset()
+) -> list[EditionReport]:
     """Check editions in order against each other (not against the warehouse): `ai-index validate`."""
     reports, earlier, breaks = [], [], set()
     for edition, edition_dir in sorted(releases.items()):
@@ -165,7 +222,16 @@ def validate_releases(releases: dict[int, Path], settings: Settings) -> list[Edi
             continue
         breaks |= {(edition, m) for m in bundle.manifest.methodology_breaks()}
         previous = pd.concat(earlier, ignore_index=True) if earlier else loaded.frame.iloc[0:0]
-        report = _check_and_write(bundle, loaded, previous, breaks, settings, "", write=False)
+        report = _check_and_write(
+            bundle,
+            loaded,
+            previous,
+            breaks,
+            settings,
+            "",
+            write=False,
+            accept_breaks=edition in accept_breaks,
+        )
         reports.append(report)
         if report.ok:
             earlier.append(loaded.frame)

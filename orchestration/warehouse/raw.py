@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from orchestration.releases.schema import RAW_COLUMNS
-from orchestration.warehouse.connection import column_list, connect, ident
+from orchestration.warehouse.connection import column_list, connect, ident, transaction
 
 if TYPE_CHECKING:  # pandas and the loader load lazily: the Dagster definitions import this module
     from collections.abc import Iterable
@@ -184,8 +184,7 @@ def replace_edition(
         con.register("new_metrics", metrics)
         con.register("new_rules", rules)
         con.register("new_restatements", restatements)
-        con.execute("begin transaction")
-        try:
+        with transaction(con):
             for table in RAW_TABLES:
                 con.execute(f"delete from raw.{ident(table)} where edition = ?", [loaded.edition])  # noqa: S608
             # Columns by name: a warehouse migrated by RAW_MIGRATIONS has added columns at the end.
@@ -206,10 +205,6 @@ def replace_edition(
                     json.dumps(manifest.model_dump(mode="json"), sort_keys=True), loaded_at,
                 ],
             )  # fmt: skip
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
     return loaded_at
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
+import warnings
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -328,3 +330,157 @@ def manifest_points_outside_the_bundle(ws):
 def manifest_unit_mismatch(ws):
     replace_in_file(_manifest(ws), "unit: per_100k}", "unit: per_10k}")
     return ["2025/manifest.yml", "does not match metric 'granted_ai_patents_per_100k'"]
+
+
+# --- hostile inputs (issue 13): refused at the boundary, the file named, nothing blocked -----------------
+def _patch_zip(target: Path, member: str, local_at: int, central_at: int, value: int) -> None:
+    """Rewrite a two-byte field of a member's local and central headers (zipfile cannot write deflate64
+    or an encrypted member: it recomputes these fields)."""
+    data = bytearray(target.read_bytes())
+    name = member.encode()
+    for signature, field_at, name_at in ((b"PK\x03\x04", local_at, 30), (b"PK\x01\x02", central_at, 46)):
+        start = 0
+        while (start := data.find(signature, start)) >= 0:
+            if data[start + name_at : start + name_at + len(name)] == name:
+                data[start + field_at : start + field_at + 2] = value.to_bytes(2, "little")
+            start += 4
+    target.write_bytes(bytes(data))
+
+
+@case
+def zip_member_encrypted(ws):
+    target = _zip_bundle(ws)
+    _patch_zip(target, f"{BUNDLE}/{BY_COUNTRY}", 6, 8, 0x1)  # the "encrypted" general-purpose flag
+    return ["fig_4.3.8.csv", "encrypted"]
+
+
+@case
+def zip_member_unsupported_compression(ws):
+    target = _zip_bundle(ws)
+    _patch_zip(target, f"{BUNDLE}/{BY_COUNTRY}", 8, 10, 9)  # deflate64
+    return ["fig_4.3.8.csv", "compression method 9"]
+
+
+@case
+def zip_two_members_one_path(ws):
+    def add(archive: zipfile.ZipFile) -> None:
+        archive.writestr(
+            BY_COUNTRY, "Geographic area,Total investment (in billions of U.S. dollars)\nChina,99\n"
+        )
+
+    _zip_bundle(ws, add)  # one member inside the bundle folder, one outside it: the same path
+    return ["two zip members map to", "fig_4.3.8.csv"]
+
+
+@case
+def zip_member_backslash_spelling(ws):
+    def add(archive: zipfile.ZipFile) -> None:
+        archive.writestr(f"{BUNDLE}\\4. Economy\\Data\\fig_4.3.8.csv", "x\n")
+
+    _zip_bundle(ws, add)
+    return ["two zip members map to", "fig_4.3.8.csv"]
+
+
+@case
+def zip_member_with_nul_suffix(ws):
+    def add(archive: zipfile.ZipFile) -> None:
+        with warnings.catch_warnings():  # zipfile warns of the very duplicate this case makes
+            warnings.simplefilter("ignore", UserWarning)
+            archive.writestr(f"{BUNDLE}/{BY_COUNTRY}\x00.txt", "x\n")  # read as the name up to the NUL
+
+    _zip_bundle(ws, add)
+    return ["two zip members map to", "fig_4.3.8.csv"]
+
+
+@case
+def path_component_of_300_characters(ws):
+    long = "x" * 300 + ".csv"
+    replace_in_file(_manifest(ws), f'path: "{BY_COUNTRY}"', f'path: "4. Economy/Data/{long}"')
+    return ["2025/manifest.yml", "above the 255 limit"]
+
+
+@case
+def directory_named_like_a_csv(ws):
+    path = _file(ws)
+    path.unlink()
+    path.mkdir()
+    return [BY_COUNTRY, "not a regular file (a directory)"]
+
+
+@case
+def fifo_in_place_of_a_csv(ws):
+    path = _file(ws)
+    path.unlink()
+    os.mkfifo(path)  # opened without O_NONBLOCK, reading it would wait forever for a writer
+    return [BY_COUNTRY, "not a regular file (a FIFO)"]
+
+
+@case
+def socket_in_place_of_a_csv(ws):
+    path = _file(ws)
+    path.unlink()
+    os.mknod(path, stat.S_IFSOCK | 0o600)
+    return [BY_COUNTRY, "not a regular file (a socket)"]
+
+
+@case
+def manifest_nested_twenty_thousand_deep(ws):
+    _manifest(ws).write_text("edition: " + "[" * 20_000 + "]" * 20_000 + "\n", encoding="utf-8")
+    return ["2025/manifest.yml", "nested too deeply"]
+
+
+@case
+def manifest_too_large(ws):
+    with _manifest(ws).open("a", encoding="utf-8") as f:
+        f.write("# padding\n" * 120_000)
+    return ["2025/manifest.yml", "above the 1,048,576-byte limit"]
+
+
+@case
+def manifest_symlinked_outside_the_edition(ws):
+    outside = ws.root / "elsewhere.yml"
+    shutil.copy(_manifest(ws), outside)
+    _manifest(ws).unlink()
+    os.symlink(outside, _manifest(ws))
+    return ["2025/manifest.yml", "a symlink"]
+
+
+@case
+def edition_directory_is_a_symlink(ws):
+    real = ws.root / "elsewhere-2025"
+    shutil.move(ws.releases / str(EDITION), real)
+    os.symlink(real, ws.releases / str(EDITION))
+    return ["2025", "may not be a symlink"]
+
+
+@case
+def control_characters_in_a_manifest_path(ws):
+    replace_in_file(
+        _manifest(ws), f'path: "{BY_COUNTRY}"', 'path: "4. Economy/Data/\\e[2K\\e[1Afig_4.3.8.csv"'
+    )
+    return ["2025/manifest.yml", "control characters", "\\x1b[2K"]
+
+
+@case
+def nul_in_provenance_text(ws):
+    provenance = ws.releases / str(EDITION) / "PROVENANCE.csv"
+    replace_in_file(
+        provenance,
+        f"{BY_COUNTRY},4,private_investment_usd_bn,B,",
+        f"{BY_COUNTRY},4,private_investment_usd_bn,B,evil\x00",
+    )
+    return ["PROVENANCE.csv", "column 'source'", "control characters", "\\x00"]
+
+
+@case
+def escape_sequence_in_a_place_name(ws):
+    replace_in_file(_file(ws), "Sweden,4.3", "\x1b[8mSweden,4.3")
+    return [BY_COUNTRY, "row 4", "'Geographic area'", "control characters", "\\x1b[8m"]
+
+
+@case
+def huge_exponent_with_a_scale(ws):
+    replace_in_file(_manifest(ws), 'column: "Total investment (in billions of U.S. dollars)", unit: usd_bn}',
+                    'column: "Total investment (in billions of U.S. dollars)", unit: usd_bn, scale: 1000}', count=1)  # fmt: skip
+    replace_in_file(_file(ws), "Sweden,4.3", "Sweden,1e999999")
+    return [BY_COUNTRY, "row 4", "value '1e999999'"]

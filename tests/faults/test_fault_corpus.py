@@ -9,6 +9,8 @@ asserted once, in tests/test_bad_input.py.
 
 from __future__ import annotations
 
+import signal
+
 import pytest
 
 from orchestration.warehouse.gate import gate_edition
@@ -31,7 +33,13 @@ def test_a_malformed_edition_is_rejected_named_and_changes_nothing(gated_workspa
     expected = CASES[name](gated_workspace)
     files_before = gated_workspace.raw_file_hashes()
 
-    report = gate_edition(gated_workspace.releases / str(EDITION), gated_workspace.settings())
+    # A FIFO or a socket must be refused at once: were the gate to block on one, fail rather than hang.
+    signal.signal(signal.SIGALRM, lambda *_: pytest.fail(f"{name}: the release gate blocked for 60 s"))
+    signal.alarm(60)
+    try:
+        report = gate_edition(gated_workspace.releases / str(EDITION), gated_workspace.settings())
+    finally:
+        signal.alarm(0)
 
     assert report.status == "rejected", report
     message = "\n".join(report.problems)
