@@ -231,11 +231,19 @@ def test_a_restatement_beyond_tolerance_fails_the_cross_edition_suite(gated_work
     assert "WLD 2025: edition 2026 published 344.7, this edition 600.0" in "\n".join(report.problems)
 
 
-def test_the_same_restatement_with_a_declared_break_passes_and_is_flagged(workspace: Workspace, capsys):
+def test_the_same_restatement_with_a_declared_break_passes_once_accepted_and_is_flagged(
+    workspace: Workspace, capsys
+):
     _restate_world_2025(workspace, methodology_break=True)
-    report = _gate(workspace, 2027)
+    # The break moves the world's latest headline value by 74%: beyond breaks.max_headline_move_pct, so
+    # it takes an operator's acceptance (security: a break cannot silently replace the figures).
+    refused = _gate(workspace, 2027)
+    assert not refused.ok and "--accept-breaks 2027" in "\n".join(refused.problems)
+    report = gate_edition(
+        workspace.releases / "2027", workspace.settings(), force=True, write=False, accept_breaks=True
+    )
     assert report.ok and _failures(report, "error") == {}
-    code, out = run_cli(workspace, "build", capsys=capsys)
+    code, out = run_cli(workspace, "build", "--accept-breaks", "2027", capsys=capsys)
     assert code == 0, out
     assert workspace.query(
         "select edition_from, value_from, value_to, is_methodology_break, revision_status from marts.mart_release_revisions "
