@@ -16,7 +16,7 @@ from orchestration.settings import PROJECT_ROOT
 from tests.helpers import Workspace, environment, replace_in_file, run_cli
 
 MARTS = [
-    "dim_edition", "dim_geography", "fct_ai_patents", "fct_indicator_values", "fct_private_investment",
+    "dim_edition", "dim_geography", "dim_metric", "fct_ai_patents", "fct_indicator_values", "fct_private_investment",
     "fct_talent_migration", "mart_country_profile", "mart_release_revisions",
 ]  # fmt: skip
 
@@ -51,7 +51,11 @@ def test_parquet_exports_load_back_with_duckdb_and_match_the_marts(built: Worksp
 def test_the_exports_readme_documents_columns_from_the_dbt_docs(built: Workspace):
     readme = (built.data_dir / "exports" / "README.md").read_text(encoding="utf-8")
     assert "## fct_indicator_values" in readme
-    assert "| `rank_in_year` | INTEGER | RANK() by value descending among countries" in readme
+    assert (
+        "| `rank_in_year` | INTEGER | RANK() by value descending among the countries the edition reports"
+        in readme
+    )
+    assert "| `rank_coverage` | VARCHAR | `complete` where the manifest declares" in readme
     assert (built.data_dir / "docs" / "dbt" / "index.html").is_file()
     catalog = json.loads((built.data_dir / "docs" / "dbt" / "catalog.json").read_text(encoding="utf-8"))
     assert "model.ai_index.fct_indicator_values" in catalog["nodes"]
@@ -154,16 +158,37 @@ def test_profile_of_korea_lists_every_value_of_every_edition(built: Workspace, c
     assert {row[2] for row in expected} == {2022, 2023, 2024, 2025, 2026}
     report = (built.data_dir / "reports" / "KOR.html").read_text(encoding="utf-8")
     for _, metric, edition, year, value in expected:
-        assert f"{year}  edition {edition}: {value:g} " in out, (metric, edition, year, value)
+        assert f"{year}  edition {edition}: {value:g}" in out, (metric, edition, year, value)
         assert f"<td>{value:g}</td>" in report or f"<td>{value}</td>" in report, (metric, edition, value)
     assert "net_ai_talent_migration_per_10k 2023: edition 2024 -0.3 -> edition 2025 -0.3" in out
+    # Ranks say among how many and from what list; units as people write them (issue 14).
+    assert "2022  edition 2025: -0.04 per 10k LinkedIn members, rank 1 of 1 reported, partial list" in out
+    assert "2023  edition 2024: 1.39 US$ bn, rank 8 (tied) of 11 reported, partial list" in out
+    assert "2023  edition 2024: 0.79%, rank 3 of 5 reported, partial list" in out
+    # The answer first: a headline sentence per subject, from the newest edition's series.
+    assert (
+        "Net AI talent migration per 10k LinkedIn members fell from 0.23 per 10k LinkedIn members in 2020 "
+        "to -0.36 per 10k LinkedIn members in 2024 (edition 2025), rank 9 of 9 reported, partial list."
+    ) in out
+    assert 'class="headline"' in report and "rank 8 (tied) of 11 reported, partial list" in report
     assert report.count("data:image/png;base64,") >= 3
     assert (built.data_dir / "reports" / "index.html").is_file()
 
 
-def test_profile_of_an_unknown_country_is_an_error(built: Workspace, capsys):
+def test_profile_of_an_unknown_place_is_an_error(built: Workspace, capsys):
     code, out = run_cli(built, "profile", "XYZ", capsys=capsys)
-    assert code == 2 and "not a known country" in out
+    assert code == 2 and "not a known place" in out
+
+
+def test_profile_takes_an_aggregate_or_a_name(built: Workspace, capsys):
+    code, out = run_cli(built, "profile", "WLD", capsys=capsys)
+    assert code == 0 and out.startswith("World (WLD)")
+    for year, edition, value in built.query(
+        "select data_year, edition, value from marts.fct_indicator_values where geo_code = 'WLD'"
+    ):
+        assert f"{year}  edition {edition}: {value:g}" in out
+    code, out = run_cli(built, "profile", "South Korea", capsys=capsys)
+    assert code == 0 and out.startswith("South Korea (KOR)")
 
 
 def test_the_shipped_headline_claims_pass(built: Workspace, capsys):
@@ -175,7 +200,12 @@ def test_the_shipped_headline_claims_pass(built: Workspace, capsys):
         "PASS  United States private_investment_usd_bn 2024 (edition 2025): claimed 109.1 ± 0.05, warehouse 109.08"
         in out
     )
-    assert "4 passed, 0 failed" in out
+    # The rank claim: rank 1 of the 12 countries transcribed, which cannot confirm the report's rank.
+    assert (
+        "UNVERIFIED  United States private_investment_usd_bn 2024 (edition 2025): claimed rank 1, "
+        "warehouse rank 1 of 12 reported, partial list (edition 2025)"
+    ) in out
+    assert "3 passed, 0 failed, 1 unverified" in out
 
 
 def test_a_wrong_figure_fails_and_shows_the_warehouse_value(built: Workspace, tmp_path: Path, capsys):
@@ -183,7 +213,9 @@ def test_a_wrong_figure_fails_and_shows_the_warehouse_value(built: Workspace, tm
     claims.write_text(
         "claims:\n"
         "  - {metric: private_investment_usd_bn, place: China, data_year: 2024, edition: 2025, value: 12.4}\n"
-        "  - {metric: private_investment_usd_bn, place: U.K., data_year: 2024, value: 4.5}\n",
+        "  - {metric: private_investment_usd_bn, place: U.K., data_year: 2024, value: 4.5}\n"
+        "  - {metric: private_investment_usd_bn, place: CHN, data_year: 2024, edition: 2025, value: 9.29}\n"
+        "  - {metric: private_investment_usd_bn, place: kor, data_year: 2019, value: 1}\n",
         encoding="utf-8",
     )
     code, out = run_cli(built, "claims", str(claims), capsys=capsys)
@@ -193,6 +225,11 @@ def test_a_wrong_figure_fails_and_shows_the_warehouse_value(built: Workspace, tm
         in out
     )
     assert "PASS  U.K. private_investment_usd_bn 2024 (latest edition)" in out
+    assert "PASS  CHN private_investment_usd_bn 2024 (edition 2025)" in out  # ISO3 codes are places too
+    assert (
+        "FAIL  kor private_investment_usd_bn 2019 (latest edition): claimed 1 ± 0.5, warehouse has no value"
+        in out
+    )
 
 
 @pytest.mark.parametrize(
@@ -261,3 +298,23 @@ def test_the_sensors_first_tick_registers_every_edition_and_builds_only_what_the
     lagging = built_copy_after("lagging", "delete from ops.built where edition = 2023 and step = 'dbt'")
     (request,) = first_tick(lagging).run_requests
     assert request.partition_key == "2023"
+
+
+def test_a_figure_declared_to_list_every_country_ranks_as_the_report(workspace: Workspace, capsys):
+    """`lists_every_country: true` on a file makes its ranks `complete`; other editions stay partial."""
+    replace_in_file(
+        workspace.releases / "2024" / "manifest.yml",
+        '  - path: "4. Economy/Data/unnumbered_private_investment_usd_bn.csv"\n',
+        '  - path: "4. Economy/Data/unnumbered_private_investment_usd_bn.csv"\n    lists_every_country: true\n',
+    )
+    code, out = run_cli(workspace, "build", capsys=capsys)
+    assert code == 0, out
+    coverage = dict(
+        workspace.query(
+            "select edition, any_value(rank_coverage) from marts.fct_indicator_values "
+            "where metric = 'private_investment_usd_bn' and geo_kind = 'country' group by edition"
+        )
+    )
+    assert coverage == {2022: "partial", 2023: "partial", 2024: "complete", 2025: "partial", 2026: "partial"}
+    code, out = run_cli(workspace, "profile", "KOR", capsys=capsys)
+    assert "2023  edition 2024: 1.39 US$ bn, rank 8 (tied) of 11 reported, complete list" in out

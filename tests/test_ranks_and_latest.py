@@ -115,3 +115,47 @@ def test_country_profile_reports_the_latest_value_and_how_many_editions_report_i
     latest_edition, value, editions, previous, change = row
     assert (latest_edition, value, editions, previous) == (2025, -0.3, 2, -0.04)
     assert abs(change - (-0.26)) < 1e-9
+
+
+def test_a_rank_says_how_many_places_it_is_among_and_that_a_transcription_is_a_partial_list(built):
+    """Issue 14: ranked_count is the number of countries the edition reports for the metric and year
+    (counted here from the reference table, independently of SQL); no shipped manifest declares a
+    figure complete, so every rank is `partial`, and its label says so."""
+    counts: dict[tuple, int] = defaultdict(int)
+    with REFERENCE.open(newline="", encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            if r["geo_kind"] == "country":
+                counts[(r["metric"], int(r["edition"]), int(r["data_year"]))] += 1
+    rows = built.query(
+        "select metric, edition, data_year, ranked_count, rank_coverage, rank_label, rank_in_year, is_rank_tied "
+        "from marts.fct_indicator_values where geo_kind = 'country'"
+    )
+    assert {(m, e, y): n for m, e, y, n, *_ in rows} == counts
+    assert {coverage for *_, coverage, _, _, _ in rows} == {"partial"}
+    for *_, n, _, label, rank, tied in rows:
+        assert label == f"rank {rank}{' (tied)' if tied else ''} of {n} reported, partial list"
+    assert built.query(
+        "select count(*) from marts.fct_indicator_values where geo_kind <> 'country' "
+        "and (ranked_count is not null or rank_coverage is not null or rank_label is not null)"
+    ) == [(0,)]
+    # The acceptance cases: one country reported, and a tie among eleven.
+    assert built.query(
+        "select rank_in_year, ranked_count, rank_coverage from marts.fct_indicator_values "
+        "where metric = 'net_ai_talent_migration_per_10k' and edition = 2025 and data_year = 2022 and geo_code = 'KOR'"
+    ) == [(1, 1, "partial")]
+    assert built.query(
+        "select rank_in_year, ranked_count, is_rank_tied, rank_coverage from marts.fct_indicator_values "
+        "where metric = 'private_investment_usd_bn' and edition = 2024 and data_year = 2023 and geo_code = 'KOR'"
+    ) == [(8, 11, True, "partial")]
+
+
+def test_the_subject_and_profile_marts_carry_the_rank_with_its_count_and_coverage(built):
+    assert built.query(
+        "select private_investment_usd_bn_rank, private_investment_usd_bn_ranked_count, "
+        "private_investment_usd_bn_rank_coverage from marts.fct_private_investment "
+        "where edition = 2024 and data_year = 2023 and geo_code = 'KOR'"
+    ) == [(8, 11, "partial")]
+    assert built.query(
+        "select rank_label from marts.mart_country_profile "
+        "where geo_code = 'KOR' and metric = 'private_investment_usd_bn' and data_year = 2023"
+    ) == [("rank 8 (tied) of 11 reported, partial list",)]

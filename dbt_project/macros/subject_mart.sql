@@ -1,5 +1,5 @@
 {# A subject mart: the subject's metrics pivoted to one row per (edition, data_year, geo_code), a typed
-   column and a rank per metric. The metrics are read from the registry seed (`metrics.csv`) when the model
+   column, a rank, the count it ranks among and its coverage per metric. The metrics are read from the registry seed (`metrics.csv`) when the model
    runs, so adding a metric to a subject is a new seed row, never an SQL edit. Metric ids are checked
    lower_snake_case identifiers (orchestration/reference/metrics.py and the seed's tests).
    is_latest_edition: the row holds a latest value (fct_indicator_values) of one of its metrics.
@@ -34,6 +34,10 @@ final as (
             as {{ adapter.quote(metric) }},
         cast(max(case when metric = '{{ metric }}' then rank_in_year end) as integer)
             as {{ adapter.quote(metric ~ '_rank') }},
+        cast(max(case when metric = '{{ metric }}' then ranked_count end) as integer)
+            as {{ adapter.quote(metric ~ '_ranked_count') }},
+        max(case when metric = '{{ metric }}' then rank_coverage end)
+            as {{ adapter.quote(metric ~ '_rank_coverage') }},
         {%- endfor %}
         max(reliability) as reliability,
         bool_or(is_synthetic) as is_synthetic,

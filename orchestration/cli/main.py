@@ -6,6 +6,7 @@
     ai-index rollback [--wait SECONDS]
     ai-index scaffold BUNDLE [--edition YEAR] [--out manifest.yml]
     ai-index pin EDITION
+    ai-index mart-docs
     ai-index profile ISO3
     ai-index claims FILE.yml
     ai-index synth OUT_DIR --editions N --countries C --years Y [--seed S]
@@ -20,6 +21,7 @@ publishes the result as the snapshot BI tools read (AI_INDEX_WAREHOUSE). `status
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import time
@@ -127,7 +129,13 @@ def _report_skipped(settings: Settings) -> None:
         _print(f"skipped {settings.releases_dir}/{name}: {why}")
 
 
-def validate(editions: Sequence[int] | None, accept_breaks: Sequence[int] = ()) -> int:
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def validate(
+    editions: Sequence[int] | None, accept_breaks: Sequence[int] = (), show_all: bool = False
+) -> int:
     from orchestration.warehouse.gate import validate_releases
 
     settings = get_settings()
@@ -146,20 +154,26 @@ def validate(editions: Sequence[int] | None, accept_breaks: Sequence[int] = ()) 
             continue
         for suite in report.checks.suites:
             for o in suite.outcomes:
-                example = o.examples[0] if o.examples else ""
-                more = f" (+{o.unexpected_count - 1} more)" if o.unexpected_count > 1 else ""
-                rows.append(
-                    (report.edition, suite.suite, o.check_id, o.status, example + more if example else "")
-                )
+                shown = list(o.examples) if show_all else list(o.examples[:1])
+                rest = o.unexpected_count - len(shown)
+                if shown and rest > 0:
+                    shown[-1] += f" (+{rest} more" + (", in the Data Docs)" if show_all else ")")
+                for n, example in enumerate(shown or [""]):
+                    rows.append(
+                        (report.edition, suite.suite, o.check_id, o.status if n == 0 else "", example)
+                    )
     header = ("edition", "suite", "expectation", "status", "unexpected examples")
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(4)]
     for row in [header, *rows]:
         _print("  ".join(str(c).ljust(w) for c, w in zip(row[:4], widths, strict=True)) + "  " + str(row[4]))
     _print_load_report(reports)
     failed = [r.edition for r in reports if not r.ok]
-    warned = sum(1 for r in rows if r[3] == "WARN")
+    warned = sum(1 for r in rows if r[3] == "WARN")  # one per expectation (its first row)
     _print(
-        f"\n{len(reports)} edition(s) validated: {len(failed)} rejected {failed or ''}, {warned} warning(s)"
+        f"\n{_count(len(reports), 'edition')} validated: {len(failed)} rejected"
+        + (f" ({', '.join(map(str, failed))})" if failed else "")
+        + f", {_count(warned, 'warning')}"
+        + ("" if show_all else "; `ai-index validate --all` lists every unexpected value")
     )
     _print(f"Data Docs: {settings.ge_docs_dir / 'index.html'}")
     return 1 if failed else 0
@@ -187,7 +201,7 @@ def _print_load_report(reports) -> None:
 
 MARTS = (
     "fct_indicator_values", "fct_talent_migration", "fct_ai_patents", "fct_private_investment",
-    "dim_geography", "dim_edition", "mart_country_profile", "mart_release_revisions",
+    "dim_geography", "dim_edition", "dim_metric", "mart_country_profile", "mart_release_revisions",
 )  # fmt: skip
 
 
@@ -264,9 +278,12 @@ def profile(code: str) -> int:
     from orchestration.reference.geography import gazetteer
 
     settings = get_settings()
-    geo = gazetteer().geographies.get(code.upper()) or gazetteer().resolve("", code)
-    if geo is None or geo.geo_kind != "country":
-        _print(f"ai-index profile: {code!r} is not a known country (ISO 3166-1 alpha-3, e.g. KOR)")
+    geo = gazetteer().lookup(code)
+    if geo is None:
+        _print(
+            f"ai-index profile: {code!r} is not a known place (an ISO 3166-1 alpha-3 code such as KOR, "
+            "an aggregate such as WLD, or a name)"
+        )
         return 2
     if not _served(settings, "profile"):
         return 1
@@ -291,11 +308,13 @@ def claims(file: str) -> int:
     if statement:
         _print(f"statement: {statement}")
     for r in results:
-        _print(
-            f"{'PASS' if r.passed else 'FAIL'}  {r.claim.describe()}: claimed {r.expected}, warehouse {r.found}"
-        )
-    failed = sum(not r.passed for r in results)
-    _print(f"{len(results) - failed} passed, {failed} failed")
+        _print(f"{r.verdict}  {r.claim.describe()}: claimed {r.expected}, warehouse {r.found}")
+    verdicts = [r.verdict for r in results]
+    failed, unverified = verdicts.count("FAIL"), verdicts.count("UNVERIFIED")
+    _print(
+        f"{verdicts.count('PASS')} passed, {failed} failed"
+        + (f", {unverified} unverified (ranks from partial lists)" if unverified else "")
+    )
     return 1 if failed else 0
 
 
@@ -320,16 +339,15 @@ def rollback(wait_s: float) -> int:
     return 0
 
 
-def publish_postgres() -> int:
-    import os
+PG_DSN_HINT = "set AI_INDEX_PG_DSN (postgresql://user:pass@127.0.0.1:5432/ai_index)"
 
+
+def publish_postgres() -> int:
     from orchestration.publish.postgres import publish_to_postgres
 
     dsn = os.environ.get("AI_INDEX_PG_DSN")
     if not dsn:
-        _print(
-            "ai-index build --target postgres: set AI_INDEX_PG_DSN (postgresql://user:pass@127.0.0.1:5432/ai_index)"
-        )
+        _print(f"ai-index build --target postgres: {PG_DSN_HINT}")
         return 2
     import psycopg2
 
@@ -369,6 +387,15 @@ def scaffold(bundle: str, edition: int | None, out: str | None) -> int:
         _print(draft.yaml())
     for decision in draft.decisions:
         _print(f"decide: {decision}")
+    return 0
+
+
+def mart_docs() -> int:
+    """Rewrite the subject marts' dbt schema file from the metric registry (after a seed change)."""
+    from orchestration.authoring.mart_docs import write
+
+    path, changed = write(get_settings().dbt_project_dir)
+    _print(f"{path}: {'written' if changed else 'already current'}")
     return 0
 
 
@@ -434,6 +461,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         return _dispatch(argv)
+    except BrokenPipeError:
+        # The reader stopped reading (`ai-index status | head -1`): not an error of ours. Point stdout at
+        # /dev/null so that the interpreter's final flush does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except WarehouseBusy as exc:
         _print(f"ai-index: {exc}")
         return 3
@@ -479,6 +511,7 @@ def _dispatch(argv: Sequence[str] | None) -> int:
     p_validate = commands.add_parser("validate", help="run the release checks without loading anything")
     p_validate.add_argument("--edition", type=int, action="append")
     p_validate.add_argument("--accept-breaks", type=int, action="append", default=[], metavar="EDITION")
+    p_validate.add_argument("--all", action="store_true", help="list every unexpected value, not the first")
     commands.add_parser("status", help="the published snapshot: its editions and mart row counts")
     p_rollback = commands.add_parser("rollback", help="serve the previous published snapshot again")
     p_rollback.add_argument("--wait", type=float, default=3600, metavar="SECONDS")
@@ -496,6 +529,7 @@ def _dispatch(argv: Sequence[str] | None) -> int:
     p_scaffold.add_argument("bundle")
     p_scaffold.add_argument("--edition", type=int)
     p_scaffold.add_argument("--out", help="write the draft here (default: print it)")
+    commands.add_parser("mart-docs", help="rewrite the subject marts' column docs from the metric registry")
     p_pin = commands.add_parser("pin", help="record an edition's bundle sha256 in its manifest")
     p_pin.add_argument("edition", type=int)
     p_synth = commands.add_parser(
@@ -508,15 +542,21 @@ def _dispatch(argv: Sequence[str] | None) -> int:
     p_synth.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     if args.command == "build":
+        if args.target == "postgres" and not os.environ.get("AI_INDEX_PG_DSN"):
+            # Missing configuration fails before any work, not after the DuckDB build.
+            _print(f"ai-index build --target postgres: {PG_DSN_HINT}")
+            return 2
         code = build(
             args.edition, force=args.force, full_refresh=args.full_refresh, wait_s=args.wait,
             accept_breaks=args.accept_breaks,
         )  # fmt: skip
         return publish_postgres() if code == 0 and args.target == "postgres" else code
     if args.command == "validate":
-        return validate(args.edition, args.accept_breaks)
+        return validate(args.edition, args.accept_breaks, show_all=args.all)
     if args.command == "scaffold":
         return scaffold(args.bundle, args.edition, args.out)
+    if args.command == "mart-docs":
+        return mart_docs()
     if args.command == "pin":
         return pin(args.edition)
     if args.command == "rollback":

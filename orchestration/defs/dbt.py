@@ -109,13 +109,19 @@ def build_dbt_assets(project_dir: Path) -> dg.AssetsDefinition:
 
 
 def _with_mart_metadata(context: AssetExecutionContext, events: list, database: Path):
-    marts = {}
+    marts, descriptions = {}, {}
     for event in events:
         if isinstance(event, dg.Output):
             key = context.asset_key_for_output(event.output_name)
             if key.path[0] == "marts":
                 marts[event.output_name] = key.path[-1]
-    metadata = mart_metadata(database, sorted(set(marts.values()))) if marts else {}
+                # The column docs dagster-dbt read from the manifest (the dbt schema files).
+                documented = context.assets_def.specs_by_key[key].metadata.get("dagster/column_schema")
+                schema = getattr(documented, "schema", documented)  # a metadata value, or the schema itself
+                descriptions[key.path[-1]] = {
+                    c.name: c.description for c in (schema.columns if schema else []) if c.description
+                }
+    metadata = mart_metadata(database, sorted(set(marts.values())), descriptions) if marts else {}
     for event in events:
         if isinstance(event, dg.Output) and marts.get(event.output_name) in metadata:
             event = event.with_metadata({**event.metadata, **metadata[marts[event.output_name]]})

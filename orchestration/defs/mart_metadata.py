@@ -14,8 +14,25 @@ from orchestration.warehouse.connection import connect, ident
 PREVIEW_ROWS = 10
 
 
-def mart_metadata(warehouse_path: Path, tables: list[str]) -> dict[str, dict[str, object]]:
-    """Metadata per mart table: `dagster/row_count`, a markdown preview, and charts for subject marts."""
+def column_schema(con, table: str, descriptions: dict[str, str]) -> dg.TableSchema:
+    """The table's columns as DuckDB has them (name, type), described from the dbt docs."""
+    rows = con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = 'marts' and table_name = ? order by ordinal_position",
+        [table],
+    ).fetchall()
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(name, kind.lower(), description=descriptions.get(name)) for name, kind in rows
+        ]
+    )
+
+
+def mart_metadata(
+    warehouse_path: Path, tables: list[str], descriptions: dict[str, dict[str, str]] | None = None
+) -> dict[str, dict[str, object]]:
+    """Metadata per mart table: `dagster/row_count`, `dagster/column_schema` (the columns with their
+    types and descriptions), a sorted preview table, and charts for subject marts."""
     # Imported here: matplotlib costs ~0.8 s, and the Dagster definitions import this module on every reload.
     from orchestration.publish.charts import (
         as_markdown_image,
@@ -43,6 +60,7 @@ def mart_metadata(warehouse_path: Path, tables: list[str]) -> dict[str, dict[str
             preview_rows = [list(r) for r in preview.fetchall()]
             metadata: dict[str, object] = {
                 "dagster/row_count": int(count),
+                "dagster/column_schema": column_schema(con, table, (descriptions or {}).get(table, {})),
                 "preview": metadata_table(columns, preview_rows),
             }
             metric = next(

@@ -22,7 +22,7 @@ from orchestration.publish.escaping import escape_markdown  # noqa: E402
 def metric_values(con, metric: str) -> pd.DataFrame:
     """The rows of one metric the charts draw from (marts.fct_indicator_values, every edition)."""
     return con.execute(
-        "select edition, data_year, geo_code, geo_name, geo_kind, value, rank_in_year, reliability, "
+        "select edition, data_year, geo_code, geo_name, geo_kind, value, rank_in_year, rank_label, reliability, "
         "method_since_edition, is_current_method from marts.fct_indicator_values where metric = ?",
         [metric],
     ).df()
@@ -59,22 +59,25 @@ def country_series_chart(values: pd.DataFrame, geo_code: str, label: str) -> byt
     fig, ax = plt.subplots(figsize=(6, 3.2))
     methods = rows["method_since_edition"].nunique() if "method_since_edition" in rows else 1
     for edition, series in rows.groupby("edition"):
-        label = f"{edition} edition"
+        series_label = f"{edition} edition"
         old_method = methods > 1 and not bool(series["is_current_method"].iloc[0])
         if methods > 1:  # a declared break: older methods dashed, and said so
-            label += f" (method of {int(series['method_since_edition'].iloc[0])})"
+            series_label += f" (method of {int(series['method_since_edition'].iloc[0])})"
         ax.plot(
             series["data_year"],
             series["value"],
             marker="o",
-            label=label,
+            label=series_label,
             linestyle="--" if old_method else "-",
         )
     name = rows["geo_name"].iloc[0]
     ax.set_title(f"{label}: {name} by edition", fontsize=10)
     ax.set_xlabel("data year", fontsize=8)
     ax.tick_params(labelsize=8)
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    # The data years, a year of margin either side: a single point does not get a century-wide axis.
+    first, last = int(rows["data_year"].min()), int(rows["data_year"].max())
+    ax.set_xlim(first - 0.5, last + 0.5)
+    ax.set_xticks(range(first, last + 1, max(1, (last - first) // 8 + 1)))
     ax.legend(fontsize=7)
     return _png(fig)
 

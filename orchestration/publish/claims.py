@@ -51,6 +51,13 @@ class ClaimResult:
     passed: bool
     expected: str
     found: str
+    # A rank claim checked against a partial list (rank_coverage 'partial') can be neither confirmed nor
+    # refuted: a country missing from the transcription could change the rank.
+    unverified: bool = False
+
+    @property
+    def verdict(self) -> str:
+        return "UNVERIFIED" if self.unverified else "PASS" if self.passed else "FAIL"
 
 
 def _default_tolerance(value: Decimal) -> Decimal:
@@ -74,9 +81,11 @@ def read_claims(path: Path) -> tuple[str, list[Claim]]:
         if metric not in metric_registry():
             raise ClaimsError(f"{where}: unknown metric {metric!r}")
         place = str(item.get("place", ""))
-        geo = places.resolve("", place)
+        geo = places.lookup(place)
         if geo is None:
-            raise ClaimsError(f"{where}: unknown place {place!r}")
+            raise ClaimsError(
+                f"{where}: unknown place {place!r} (an ISO 3166-1 alpha-3 code, WLD, or a name)"
+            )
         if ("value" in item) == ("rank" in item):
             raise ClaimsError(f"{where}: give exactly one of 'value' or 'rank'")
         value = Decimal(str(item["value"])) if "value" in item else None
@@ -100,7 +109,7 @@ def check_claims(warehouse_path: Path, claims: list[Claim]) -> list[ClaimResult]
     with connect(warehouse_path, read_only=True) as con:
         for claim in claims:
             row = con.execute(
-                "select edition, value, rank_in_year from marts.fct_indicator_values "
+                "select edition, value, rank_in_year, rank_label, rank_coverage from marts.fct_indicator_values "
                 "where metric = ? and geo_code = ? and data_year = ? "
                 "and (edition = ? or (? is null and is_latest_edition))",
                 [claim.metric, claim.geo_code, claim.data_year, claim.edition, claim.edition],
@@ -108,16 +117,23 @@ def check_claims(warehouse_path: Path, claims: list[Claim]) -> list[ClaimResult]
             if claim.value is not None:
                 expected = f"{claim.value} ± {claim.tolerance}"
                 if row is None:
-                    results.append(ClaimResult(claim, False, expected, "no value in the warehouse"))
+                    results.append(ClaimResult(claim, False, expected, "has no value"))
                     continue
                 passed = abs(Decimal(repr(row[1])) - claim.value) <= claim.tolerance
                 results.append(ClaimResult(claim, passed, expected, f"{row[1]:g} (edition {row[0]})"))
             else:
                 expected = f"rank {claim.rank}"
                 if row is None:
-                    results.append(ClaimResult(claim, False, expected, "no value in the warehouse"))
+                    results.append(ClaimResult(claim, False, expected, "has no value"))
                     continue
-                results.append(
-                    ClaimResult(claim, row[2] == claim.rank, expected, f"rank {row[2]} (edition {row[0]})")
+                if row[2] is None:
+                    results.append(
+                        ClaimResult(claim, False, expected, f"has no rank for it (edition {row[0]})")
+                    )
+                    continue
+                partial = row[4] != "complete"
+                found = f"{row[3]} (edition {row[0]})" + (
+                    ": a rank from a partial list is not the report's rank" if partial else ""
                 )
+                results.append(ClaimResult(claim, row[2] == claim.rank, expected, found, unverified=partial))
     return results

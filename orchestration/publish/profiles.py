@@ -22,22 +22,51 @@ VALUE_COLUMNS = [
     "edition",
     "data_year",
     "value",
-    "unit",
-    "rank_in_year",
+    "unit_label",
+    "rank_label",
     "is_latest_edition",
     "reliability",
+    "provenance_source",
     "figure_id",
     "method_since_edition",
 ]
 
 
 def _values(con, geo_code: str) -> pd.DataFrame:
-    return con.execute(
-        "select subject_area, metric, edition, data_year, value, unit, rank_in_year, is_latest_edition, "
-        "reliability, figure_id, geo_name, method_since_edition from marts.fct_indicator_values where geo_code = ? "
+    values = con.execute(
+        "select subject_area, metric, edition, data_year, value, unit, rank_in_year, ranked_count, "
+        "rank_coverage, rank_label, is_latest_edition, reliability, provenance_source, figure_id, geo_name, "
+        "method_since_edition from marts.fct_indicator_values where geo_code = ? "
         "order by subject_area, metric, data_year, edition",
         [geo_code],
     ).df()
+    return values.assign(unit_label=[metric_registry()[m].unit_label for m in values["metric"]])
+
+
+def with_unit(value: float, unit_label: str) -> str:
+    """A value as people write it: `12.5%`, `9.29 US$ bn`, `-0.04 per 10k LinkedIn members`."""
+    return f"{value:g}%" if unit_label == "%" else f"{value:g} {unit_label}"
+
+
+def headline(rows: pd.DataFrame, metric: str) -> str | None:
+    """One sentence on the metric for the country, from the newest edition's series (one method, one
+    edition: never a splice), e.g. "Net AI talent migration per 10k LinkedIn members fell from 0.23 in
+    2020 to -0.36 in 2024 (edition 2025), rank 9 of 9 reported, partial list"."""
+    series = rows[(rows["metric"] == metric) & rows["is_latest_edition"].astype(bool)]
+    if series.empty:
+        return None
+    edition = series["edition"].max()
+    series = series[series["edition"] == edition].sort_values("data_year")
+    first, last = series.iloc[0], series.iloc[-1]
+    label, unit = metric_registry()[metric].label, last["unit_label"]
+    rank = f", {last['rank_label']}" if isinstance(last["rank_label"], str) else ""
+    if len(series) == 1:
+        return f"{label}: {with_unit(last['value'], unit)} in {last['data_year']} (edition {edition}){rank}."
+    verb = "rose" if last["value"] > first["value"] else "fell" if last["value"] < first["value"] else "held"
+    return (
+        f"{label} {verb} from {with_unit(first['value'], unit)} in {first['data_year']} to "
+        f"{with_unit(last['value'], unit)} in {last['data_year']} (edition {edition}){rank}."
+    )
 
 
 def _revisions(con, geo_code: str) -> pd.DataFrame:
@@ -62,15 +91,19 @@ def profile_text(values: pd.DataFrame, revisions: pd.DataFrame, geo_code: str) -
         if rows.empty:
             lines.append("  no value in any loaded edition")
             continue
+        sentence = headline(rows, subject.headline_metric)
+        if sentence:
+            lines.append(f"  {sentence}")
         for metric, group in rows.groupby("metric", sort=False):
             lines.append(f"  {metric_registry()[metric].label} [{metric}]")
             for r in group.itertuples():
-                rank = f"rank {int(r.rank_in_year)}" if pd.notna(r.rank_in_year) else "unranked"
+                rank = r.rank_label if isinstance(r.rank_label, str) else "unranked"
                 latest = "  (latest)" if r.is_latest_edition else ""
                 if group["method_since_edition"].nunique() > 1:  # a break: say which method a value is
                     latest += f"  [method since edition {r.method_since_edition}]"
                 lines.append(
-                    f"    {r.data_year}  edition {r.edition}: {r.value:g} {r.unit}, {rank}, grade {r.reliability}{latest}"
+                    f"    {r.data_year}  edition {r.edition}: {with_unit(r.value, r.unit_label)}, {rank}, "
+                    f"grade {r.reliability}{latest}"
                 )
     lines.append("\nRevisions between editions")
     if revisions.empty:
@@ -110,10 +143,13 @@ def write_profile_html(con, values: pd.DataFrame, revisions: pd.DataFrame, geo_c
         if rows.empty:
             body.append("<p>No value in any loaded edition.</p>")
             continue
+        sentence = headline(rows, subject.headline_metric)
+        if sentence:
+            body.append(f'<p class="headline">{html.escape(sentence)}</p>')
         for metric in rows["metric"].unique():
             series = metric_values(con, metric)
             body.append(_img(country_series_chart(series, geo_code, metric_registry()[metric].label), metric))
-        body.append(rows[VALUE_COLUMNS].to_html(index=False, na_rep="", float_format=_number))
+        body.append(rows[VALUE_COLUMNS].to_html(index=False, na_rep="", float_format=_number, escape=True))
     body.append("<h2>Revisions between editions</h2>")
     body.append(
         revisions.to_html(index=False, na_rep="", float_format=_number) if len(revisions) else "<p>None.</p>"
@@ -133,8 +169,8 @@ def write_index_html(con, path: Path) -> None:
         latest = values[(values["edition"] == values["edition"].max()) & (values["geo_kind"] == "country")]
         latest = latest[latest["data_year"] == latest["data_year"].max()].sort_values("rank_in_year")
         body.append(
-            latest[["geo_code", "geo_name", "data_year", "value", "rank_in_year", "reliability"]].to_html(
-                index=False
+            latest[["geo_code", "geo_name", "data_year", "value", "rank_label", "reliability"]].to_html(
+                index=False, na_rep="", float_format=_number, escape=True
             )
         )
     write_atomically(path, _page(f"AI Index {edition}", body))

@@ -48,6 +48,11 @@ class Gazetteer:
             aliases[(alias.geo_grouping or "", normalise_label(alias.label))] = alias.geo_code
         return Gazetteer(self.geographies, aliases)
 
+    def lookup(self, text: str) -> Geography | None:
+        """A place as a user types it: an ISO 3166-1 alpha-3 code (`KOR`), an aggregate's code (`WLD`,
+        `EU_UK`) or a name (`South Korea`, `World`)."""
+        return self.geographies.get(text.strip().upper()) or self.resolve("", text)
+
     def resolve(self, grouping: str, label: str) -> Geography | None:
         """The seeds' aliases (grouping-specific first), then ISO 3166-1 country names (pycountry)."""
         key = normalise_label(label)

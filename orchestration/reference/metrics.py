@@ -4,7 +4,7 @@
   chapter, publication lag, whether higher is better, whether it adds up to a world total, and its
   release-check rules (range and revision tolerances); a blank rule takes its unit's default.
 - `units.csv`: per unit, how people write it (`US$ bn`, `%`) and the default rules.
-- `subjects.csv`: the three subject areas: title, headline metric, subject mart.
+- `subjects.csv`: the three subject areas: title, headline metric, subject mart, source organisation.
 
 dbt builds the subject marts, `dim_metric` and the revision judgements from these seeds; the loader,
 the release checks, the reports and the synthetic generator read them here. Adding a metric is a new
@@ -50,6 +50,8 @@ class Subject:
     title: str
     headline_metric: str
     subject_mart: str
+    description: str = ""
+    source_organisation: str = ""
 
 
 @dataclass(frozen=True)
@@ -116,9 +118,12 @@ def _read_units(path: Path) -> dict[str, Unit]:
 def _read_subjects(path: Path) -> dict[str, Subject]:
     rows = _rows(path, ["subject_area", "title", "headline_metric", "subject_mart"])
     return {
-        r["subject_area"]: Subject(r["subject_area"], r["title"], r["headline_metric"], r["subject_mart"])
+        r["subject_area"]: Subject(
+            r["subject_area"], r["title"], r["headline_metric"], r["subject_mart"],
+            r.get("description") or "", r.get("source_organisation") or "",
+        )
         for _, r in rows
-    }
+    }  # fmt: skip
 
 
 def _read_metrics(path: Path, units: dict[str, Unit], subjects: dict[str, Subject]) -> dict[str, Metric]:

@@ -156,6 +156,10 @@ class FileSpec(_Strict):
         None, description="figure number, e.g. '4.3.8'; null for an unnumbered file"
     )
     geo_grouping: Literal[GEO_GROUPINGS] = "countries"  # type: ignore[valid-type]
+    # True only where the report's figure lists every country it reports for the file's metrics: ranks
+    # computed from the file are then the report's ranks ("complete"). Default: the file may be a partial
+    # transcription (a top-10 chart, countries missing), and its ranks are "partial".
+    lists_every_country: bool = False
     shape: Literal["tidy", "wide", "long"] = "tidy"
     # The line of the header (1-based); null: the first line that holds the declared columns. Lines above
     # it (titles, "Source: ...") are skipped and reported.

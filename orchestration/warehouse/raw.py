@@ -78,7 +78,8 @@ create table if not exists raw.edition_files (
     values_read integer,
     not_reported integer,
     set_aside_lines varchar,
-    status varchar
+    status varchar,
+    lists_every_country boolean
 );
 create table if not exists raw.edition_metrics (
     edition integer not null,
@@ -121,6 +122,7 @@ RAW_MIGRATIONS = (
     "alter table raw.edition_files add column if not exists not_reported integer",
     "alter table raw.edition_files add column if not exists set_aside_lines varchar",
     "alter table raw.edition_files add column if not exists status varchar",
+    "alter table raw.edition_files add column if not exists lists_every_country boolean",
 )
 
 
@@ -149,14 +151,16 @@ def replace_edition(
     # The load report, one row per file of the bundle: what was read, what said "not reported", the
     # lines set aside (titles, footnotes), and the files not loaded with the reason.
     file_columns = ["edition", "path", "figure_id", "metrics", "sha256", "rows", "bytes", "values_read",
-                    "not_reported", "set_aside_lines", "status"]  # fmt: skip
+                    "not_reported", "set_aside_lines", "status", "lists_every_country"]  # fmt: skip
+    complete = {spec.path for spec in manifest.files if spec.lists_every_country}
     files = pd.DataFrame(
         [
             (loaded.edition, f.path, f.figure_id, ",".join(f.metrics), f.sha256, f.rows, f.bytes, f.values,
-             f.not_reported, _lines(f.skipped_lines, f.footer_lines), "loaded")
+             f.not_reported, _lines(f.skipped_lines, f.footer_lines), "loaded", f.path in complete)
             for f in loaded.files
         ] + [
-            (loaded.edition, path, None, "", "", 0, 0, 0, 0, None, status) for path, status in loaded.other_files
+            (loaded.edition, path, None, "", "", 0, 0, 0, 0, None, status, False)
+            for path, status in loaded.other_files
         ],
         columns=file_columns,
     )  # fmt: skip

@@ -15,6 +15,13 @@ metrics as (
 
 ),
 
+complete_files as (
+
+    -- Files the manifest declares to list every country the report reports (manifest `lists_every_country`).
+    select edition, file_path from {{ ref('stg_ai_index__edition_files') }} where lists_every_country
+
+),
+
 breaks as (
 
     select edition, metric from {{ ref('stg_ai_index__edition_metrics') }} where is_methodology_break
@@ -49,20 +56,30 @@ eras as (
 
 ranked as (
 
+    -- Ranks compare countries only: aggregates (world, regions, EU+UK) are never ranked. A rank says
+    -- among how many places it was computed, and whether those are the report's whole list: a rank
+    -- from a partial transcription is not the report's rank (France missing makes Korea 8th, not 9th).
     select
         eras.*,
-        -- Ranks compare countries only: aggregates (world, regions, EU+UK) are never ranked.
-        case
-            when geo_kind = 'country' then rank() over (
-                partition by metric, edition, data_year, geo_kind = 'country'
-                order by value desc
-            )
-        end as rank_in_year,
+        case when geo_kind = 'country' then rank() over country_year end as rank_in_year,
+        case when geo_kind = 'country' then count(*) over country_year end as ranked_count,
+        case when geo_kind = 'country' then count(*) over (
+            partition by metric, eras.edition, data_year, geo_kind = 'country', value
+        ) > 1 end as is_rank_tied,
+        case when geo_kind = 'country' then
+            case when bool_and(complete_files.file_path is not null) over country_year
+                then 'complete' else 'partial' end
+        end as rank_coverage,
         is_current_method
-            and edition = max(edition) over (partition by metric, data_year, geo_code, method_since_edition)
-            as is_latest_edition
+            and eras.edition = max(eras.edition) over (
+                partition by metric, data_year, geo_code, method_since_edition
+            ) as is_latest_edition
 
     from eras
+    left join complete_files
+        on complete_files.edition = eras.edition and complete_files.file_path = eras.source_file
+    window country_year as (partition by metric, eras.edition, data_year, geo_kind = 'country' order by value desc
+        rows between unbounded preceding and unbounded following)
 
 ),
 
@@ -79,6 +96,11 @@ final as (
         ranked.value,
         ranked.unit,
         cast(ranked.rank_in_year as integer) as rank_in_year,
+        cast(ranked.ranked_count as integer) as ranked_count,
+        ranked.is_rank_tied,
+        ranked.rank_coverage,
+        {{ rank_label('ranked.rank_in_year', 'ranked.ranked_count', 'ranked.is_rank_tied', 'ranked.rank_coverage') }}
+            as rank_label,
         ranked.is_latest_edition,
         cast(ranked.method_since_edition as integer) as method_since_edition,
         ranked.is_current_method,

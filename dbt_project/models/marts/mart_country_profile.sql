@@ -35,6 +35,10 @@ final as (
         latest.value,
         latest.unit,
         latest.rank_in_year,
+        latest.ranked_count,
+        latest.is_rank_tied,
+        latest.rank_coverage,
+        latest.rank_label,
         previous_year.value as previous_year_value,
         latest.value - previous_year.value as change_vs_previous_year,
         case when previous_year.value <> 0

@@ -17,7 +17,8 @@ renamed as (
         cast(values_read as integer) as values_read,
         cast(not_reported as integer) as not_reported,
         set_aside_lines,
-        coalesce(status, 'loaded') as file_status
+        coalesce(status, 'loaded') as file_status,
+        coalesce(lists_every_country, false) as lists_every_country
 
     from source
 

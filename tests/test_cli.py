@@ -1,0 +1,56 @@
+"""The CLI as a shell user meets it (issue 14): piped into `head`, with no library warnings."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from orchestration.settings import PROJECT_ROOT
+from tests.helpers import Workspace
+
+NOISE = ("Traceback", "BetaWarning", "PreviewWarning", "SupersessionWarning", "DeprecationWarning")
+
+
+def _shell(ws: Workspace, pipeline: str) -> subprocess.CompletedProcess:
+    cli = f"{sys.executable} -m orchestration.cli.main"
+    return subprocess.run(
+        ["bash", "-c", f"set -o pipefail; {pipeline.replace('ai-index', cli)}"],
+        cwd=PROJECT_ROOT, env={**os.environ, **ws.env()}, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+
+
+def test_status_piped_into_head_exits_cleanly(built: Workspace):
+    done = _shell(built, "ai-index status | head -1")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("warehouse ") and done.stdout.count("\n") == 1
+    assert not any(word in done.stderr for word in NOISE), done.stderr
+
+
+def test_commands_print_no_library_warnings(built: Workspace):
+    for command in ("ai-index status", "ai-index validate --edition 2026", "ai-index profile KOR"):
+        done = _shell(built, command)
+        assert done.returncode == 0, (command, done.stdout + done.stderr)
+        output = done.stdout + done.stderr
+        assert not any(word in output for word in NOISE), (command, output)
+
+
+def test_validate_lists_every_unexpected_value_on_request(built: Workspace):
+    short = _shell(built, "ai-index validate --edition 2025")
+    full = _shell(built, "ai-index validate --edition 2025 --all")
+    assert (
+        "more)" in short.stdout and "`ai-index validate --all` lists every unexpected value" in short.stdout
+    )
+    assert full.stdout.count("\n") > short.stdout.count("\n")
+    assert "1 edition validated: 0 rejected, " in full.stdout and " ," not in full.stdout
+
+
+def test_build_for_postgres_without_a_dsn_fails_before_any_work(built: Workspace):
+    env = {k: v for k, v in os.environ.items() if k != "AI_INDEX_PG_DSN"}
+    done = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli.main", "build", "--target", "postgres"],
+        cwd=PROJECT_ROOT, env={**env, **{k: v for k, v in built.env().items() if k != "AI_INDEX_PG_DSN"}},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2 and "set AI_INDEX_PG_DSN" in done.stdout
+    assert "up to date" not in done.stdout and "run " not in done.stdout  # nothing was built or checked
