@@ -137,6 +137,22 @@ def test_bi_role_reads_marts_and_cannot_write(published: Published) -> None:
                     cur.execute(statement)
 
 
+def test_bi_role_sees_a_comment_on_every_mart_column(published: Published) -> None:
+    """persist_docs: the dbt descriptions are PostgreSQL column comments, which Superset and Metabase show."""
+    bi_dsn = make_dsn(_server_dsn("AI_INDEX_PG_BI_DSN"), dbname=parse_dsn(published.dsn)["dbname"])
+    with closing(psycopg2.connect(bi_dsn)) as bi, bi.cursor() as cur:
+        cur.execute(
+            "select c.table_name, c.column_name, col_description(format('%I.%I', c.table_schema, c.table_name)::regclass, "
+            "c.ordinal_position) from information_schema.columns c where c.table_schema = 'marts'"
+        )
+        rows = cur.fetchall()
+    assert len(rows) > 150
+    assert sorted(f"{t}.{c}" for t, c, comment in rows if not comment) == []
+    assert dict(((t, c), d) for t, c, d in rows)[("fct_indicator_values", "rank_coverage")].startswith(
+        "`complete`"
+    )
+
+
 def test_pg_env_from_dsn_fills_the_dbt_profile() -> None:
     profile = {
         "AI_INDEX_PG_HOST": "db.example",

@@ -45,7 +45,9 @@ def _values(con, geo_code: str) -> pd.DataFrame:
 
 def with_unit(value: float, unit_label: str) -> str:
     """A value as people write it: `12.5%`, `9.29 US$ bn`, `-0.04 per 10k LinkedIn members`."""
-    return f"{value:g}%" if unit_label == "%" else f"{value:g} {unit_label}"
+    if unit_label == "%":
+        return f"{value:g}%"
+    return f"{value:g}" if unit_label == "count" else f"{value:g} {unit_label}"
 
 
 def headline(rows: pd.DataFrame, metric: str) -> str | None:
