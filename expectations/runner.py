@@ -8,6 +8,7 @@ DataFrames (a dataframe asset, whole-dataframe batch). Each run updates the Data
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -21,6 +22,7 @@ from great_expectations.data_context.types.resource_identifiers import Expectati
 
 from expectations import suites  # noqa: E402
 from expectations.config import ReleaseCheckConfig, load_config  # noqa: E402
+from expectations.docs_assets import localize_docs  # noqa: E402
 from expectations.frames import cross_edition_frame, edition_values_frame, geocode  # noqa: E402
 from expectations.stores import context_config  # noqa: E402
 from orchestration.reference.geography import gazetteer  # noqa: E402
@@ -235,7 +237,10 @@ def publish_data_docs(runs: list[ReleaseCheckRun], context_dir: Path, docs_dir: 
                     ExpectationSuiteIdentifier(name=f"{suite.suite}.edition_{run.edition}"),
                 ]
     if identifiers:
+        started = time.time()
         context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=identifiers)
+        # Offline: local Bootstrap, jQuery and Font Awesome instead of CDNs, in the pages just rendered.
+        localize_docs(docs_dir, since=started - 1)
     return docs_index(docs_dir)
 
 

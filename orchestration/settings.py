@@ -102,3 +102,29 @@ def dagster_home() -> Path:
 def sensor_interval_seconds() -> int:
     """How often the new-edition sensor looks at the releases directory."""
     return int(os.environ.get("AI_INDEX_SENSOR_INTERVAL_S", "30"))
+
+
+def docs_port() -> int:
+    """The port `ai-index docs` serves the documentation on (127.0.0.1); asset checks link there."""
+    return int(os.environ.get("AI_INDEX_DOCS_PORT", "8780"))
+
+
+def docs_roots(settings: Settings) -> dict[str, Path]:
+    """What `ai-index docs` serves, by URL prefix."""
+    return {
+        "ge": settings.ge_docs_dir, "dbt": settings.data_dir / "docs" / "dbt",
+        "reports": settings.reports_dir, "exports": settings.exports_dir,
+    }  # fmt: skip
+
+
+def docs_url(settings: Settings, path: Path) -> str | None:
+    """The http address `ai-index docs` serves a generated file at (GE Data Docs, dbt docs, reports,
+    exports), or None for a file outside them. Browsers refuse file:// links from the Dagster UI."""
+    from urllib.parse import quote
+
+    resolved = path.resolve()
+    for name, root in docs_roots(settings).items():
+        if resolved.is_relative_to(root.resolve()):
+            relative = resolved.relative_to(root.resolve()).as_posix()
+            return f"http://127.0.0.1:{docs_port()}/{name}/{quote(relative)}"
+    return None

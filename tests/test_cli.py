@@ -54,3 +54,18 @@ def test_build_for_postgres_without_a_dsn_fails_before_any_work(built: Workspace
     )  # fmt: skip
     assert done.returncode == 2 and "set AI_INDEX_PG_DSN" in done.stdout
     assert "up to date" not in done.stdout and "run " not in done.stdout  # nothing was built or checked
+
+
+def test_a_partition_created_by_mistake_is_removed_and_an_editions_is_refused(workspace: Workspace, capsys):
+    from orchestration.cli.instance import get_instance
+    from tests.helpers import environment, run_cli
+
+    with environment(workspace.env()):
+        instance = get_instance()
+        instance.add_dynamic_partitions("edition", ["2025", "2O25"])  # "2O25": a typo in the partition picker
+        code, out = run_cli(workspace, "remove-partition", "2O25", capsys=capsys)
+        assert code == 0 and "removed" in out
+        assert not instance.has_dynamic_partition("edition", "2O25")
+        code, out = run_cli(workspace, "remove-partition", "2025", capsys=capsys)
+        assert code == 2 and "is an edition" in out
+        assert instance.has_dynamic_partition("edition", "2025")

@@ -7,6 +7,8 @@
     ai-index scaffold BUNDLE [--edition YEAR] [--out manifest.yml]
     ai-index pin EDITION
     ai-index mart-docs
+    ai-index docs [--port 8780]
+    ai-index remove-partition KEY
     ai-index profile ISO3
     ai-index claims FILE.yml
     ai-index synth OUT_DIR --editions N --countries C --years Y [--seed S]
@@ -390,6 +392,47 @@ def scaffold(bundle: str, edition: int | None, out: str | None) -> int:
     return 0
 
 
+def docs(port: int | None) -> int:
+    """Serve data/docs, the reports and the exports on http://127.0.0.1:PORT until interrupted."""
+    from orchestration.publish.docs_server import make_server
+    from orchestration.settings import docs_port
+
+    settings = get_settings()
+    server = make_server(settings, docs_port() if port is None else port)
+    address = f"http://127.0.0.1:{server.server_address[1]}"
+    _print(
+        f"docs on {address}/ (GE Data Docs {address}/ge/, dbt docs {address}/dbt/, reports {address}/reports/)"
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+def remove_partition(key: str) -> int:
+    """Remove an edition partition created by mistake (e.g. in the UI's partition picker). A partition
+    whose edition directory exists is refused: the sensor would register it again."""
+    from orchestration.cli.instance import get_instance
+    from orchestration.defs.partitions import edition_partitions
+
+    settings = get_settings()
+    if key.isascii() and key.isdigit() and int(key) in discover_editions(settings.releases_dir):
+        _print(
+            f"ai-index remove-partition: {key} is an edition under {settings.releases_dir}; remove it there first"
+        )
+        return 2
+    instance = get_instance()
+    if not instance.has_dynamic_partition(edition_partitions.name, key):
+        _print(f"ai-index remove-partition: no partition {key!r}")
+        return 2
+    instance.delete_dynamic_partition(edition_partitions.name, key)
+    _print(f"partition {key!r} removed (its past runs stay in the run history)")
+    return 0
+
+
 def mart_docs() -> int:
     """Rewrite the subject marts' dbt schema file from the metric registry (after a seed change)."""
     from orchestration.authoring.mart_docs import write
@@ -529,6 +572,12 @@ def _dispatch(argv: Sequence[str] | None) -> int:
     p_scaffold.add_argument("bundle")
     p_scaffold.add_argument("--edition", type=int)
     p_scaffold.add_argument("--out", help="write the draft here (default: print it)")
+    p_docs = commands.add_parser(
+        "docs", help="serve the docs, reports and exports on http://127.0.0.1 (local only)"
+    )
+    p_docs.add_argument("--port", type=int, help="default: AI_INDEX_DOCS_PORT or 8780; 0 picks a free port")
+    p_remove = commands.add_parser("remove-partition", help="remove an edition partition created by mistake")
+    p_remove.add_argument("key")
     commands.add_parser("mart-docs", help="rewrite the subject marts' column docs from the metric registry")
     p_pin = commands.add_parser("pin", help="record an edition's bundle sha256 in its manifest")
     p_pin.add_argument("edition", type=int)
@@ -555,6 +604,10 @@ def _dispatch(argv: Sequence[str] | None) -> int:
         return validate(args.edition, args.accept_breaks, show_all=args.all)
     if args.command == "scaffold":
         return scaffold(args.bundle, args.edition, args.out)
+    if args.command == "docs":
+        return docs(args.port)
+    if args.command == "remove-partition":
+        return remove_partition(args.key)
     if args.command == "mart-docs":
         return mart_docs()
     if args.command == "pin":

@@ -6,6 +6,7 @@ fails them is not written, the step fails, and the dbt models downstream do not 
 their previous state.
 """
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import dagster as dg
@@ -15,11 +16,13 @@ from orchestration.defs.partitions import edition_partitions
 from orchestration.defs.resources import BuildLockResource, WarehouseResource
 from orchestration.defs.tables import table as metadata_table
 from orchestration.releases.bundle import discover_editions
+from orchestration.settings import docs_url
 from orchestration.warehouse.lock import warehouse_lock
 from orchestration.warehouse.raw import RAW_TABLES
 from orchestration.warehouse.snapshot import prepare_work
 
 if TYPE_CHECKING:
+    from orchestration.settings import Settings
     from orchestration.warehouse.gate import EditionReport
 
 RAW_DESCRIPTIONS = {
@@ -38,7 +41,18 @@ CHECKS = {
 }
 
 
-def _check_result(suite: str, reports: "list[EditionReport]", index_path: str) -> dg.AssetCheckResult:
+def _served_url(url: str, settings: "Settings") -> str:
+    """A Data Docs page as `ai-index docs` serves it over http (browsers refuse file:// from the UI)."""
+    from urllib.parse import unquote, urlparse
+
+    if url.startswith("file://"):
+        return docs_url(settings, Path(unquote(urlparse(url).path))) or url
+    return url
+
+
+def _check_result(
+    suite: str, reports: "list[EditionReport]", index_path: str, settings: "Settings"
+) -> dg.AssetCheckResult:
     outcomes, docs, unexpected = [], {}, []
     for report in reports:
         run = report.checks
@@ -49,7 +63,7 @@ def _check_result(suite: str, reports: "list[EditionReport]", index_path: str) -
                 continue
             outcomes += suite_outcome.outcomes
             if suite_outcome.docs_url:
-                docs[report.edition] = suite_outcome.docs_url
+                docs[report.edition] = _served_url(suite_outcome.docs_url, settings)
             for outcome in suite_outcome.outcomes:
                 if not outcome.success:
                     unexpected += [
@@ -66,7 +80,7 @@ def _check_result(suite: str, reports: "list[EditionReport]", index_path: str) -
         "expectations_warned": len(warnings),
         "failing_expectations": sorted({o.check_id for o in errors + warnings}),
         "unexpected_rows": metadata_table(["edition", "expectation", "status", "row"], unexpected[:50]),
-        "data_docs_index": dg.MetadataValue.path(index_path),
+        "data_docs_index": dg.MetadataValue.url(_served_url(Path(index_path).as_uri(), settings)),
     }
     for edition, url in docs.items():
         metadata[f"data_docs_{edition}"] = dg.MetadataValue.url(url)
@@ -156,7 +170,7 @@ def raw_editions(
         publish_check_docs(reports, settings)
     index_path = str(settings.ge_docs_dir / "index.html")
     for suite in CHECKS:
-        yield _check_result(suite, reports, index_path)
+        yield _check_result(suite, reports, index_path, settings)
     rejected = [r for r in reports if not r.ok]
     if rejected:
         summary = "\n".join(f"edition {r.edition} rejected:\n  " + "\n  ".join(r.problems) for r in rejected)
