@@ -153,6 +153,30 @@ def test_bi_role_sees_a_comment_on_every_mart_column(published: Published) -> No
     )
 
 
+def test_superset_and_metabase_on_postgres_answer_as_duckdb(published: Published) -> None:
+    """The PostgreSQL recipe through SQLAlchemy as the BI role, as Superset connects."""
+    import sqlalchemy as sa
+
+    from tests.test_bi_recipes import QUESTION
+
+    bi = parse_dsn(make_dsn(_server_dsn("AI_INDEX_PG_BI_DSN"), dbname=parse_dsn(published.dsn)["dbname"]))
+    url = sa.URL.create(
+        "postgresql+psycopg2", username=bi.get("user"), password=bi.get("password"),
+        host=bi.get("host"), port=int(bi["port"]) if bi.get("port") else None, database=bi["dbname"],
+    )  # fmt: skip
+    query = sa.text(QUESTION.format(relation="marts.mart_country_profile"))
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as con:
+            pg_answer = [tuple(_normalised(v) for v in r) for r in con.execute(query)]
+        columns = sa.inspect(engine).get_columns("mart_country_profile", schema="marts")
+    finally:
+        engine.dispose()
+    with duckdb.connect(str(published.warehouse), read_only=True) as duck:
+        assert pg_answer == duck.execute(str(query)).fetchall()
+    assert all(c["comment"] for c in columns)
+
+
 def test_pg_env_from_dsn_fills_the_dbt_profile() -> None:
     profile = {
         "AI_INDEX_PG_HOST": "db.example",
