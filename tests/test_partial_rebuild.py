@@ -67,3 +67,36 @@ def test_forcing_edition_2025_reloads_and_re_derives_only_2025(workspace: Worksp
     assert {e: t for e, t in derived_after.items() if e != 2025} == {
         e: t for e, t in derived.items() if e != 2025
     }
+
+
+def test_adding_an_edition_loads_checks_and_derives_only_that_editions_rows(tmp_path, capsys):
+    """Issue 15, acceptance 2: a warehouse holding 2022-2025 gets the 2026 edition. Only 2026 is loaded
+    and checked, and the incremental model derives only its rows: the other editions' load and
+    derivation timestamps do not move (timed in the benchmark, not here)."""
+    import shutil
+
+    import dagster as dg
+
+    from tests.helpers import make_workspace
+
+    ws = make_workspace(tmp_path / "ws")
+    aside = tmp_path / "2026"
+    shutil.move(ws.releases / "2026", aside)
+    code, out = run_cli(ws, "build", capsys=capsys)
+    assert code == 0, out
+    loaded, derived = _loaded_at(ws), _derived_at(ws)
+    assert sorted(loaded) == [2022, 2023, 2024, 2025]
+
+    shutil.move(aside, ws.releases / "2026")
+    code, out = run_cli(ws, "build", capsys=capsys)
+    assert code == 0, out
+    loaded_after, derived_after = _loaded_at(ws), _derived_at(ws)
+    assert {e: t for e, t in loaded_after.items() if e != 2026} == loaded
+    assert {e: t for e, t in derived_after.items() if e != 2026} == derived
+    assert 2026 in derived_after
+    instance = dg.DagsterInstance.from_config(str(ws.dagster_home))
+    check = dg.AssetCheckKey(dg.AssetKey(["raw", "indicator_values"]), "edition_values")
+    evaluation = instance.event_log_storage.get_latest_asset_check_execution_by_key([check])[check]
+    metadata = evaluation.event.dagster_event.event_specific_data.metadata
+    assert metadata["editions_checked"].value == [2026]  # the release gate checked the new edition only
+    assert ws.query("select count(*) from marts.fct_indicator_values where edition = 2026")[0][0] > 0
