@@ -8,14 +8,14 @@ import re
 import signal
 import subprocess
 import sys
-from pathlib import Path
+from urllib.parse import unquote
 
 import dagster as dg
 import pytest
 
 from orchestration.atomic import PARTIAL_SUFFIX
 from orchestration.releases.bundle import discover_editions
-from orchestration.settings import PROJECT_ROOT, Settings
+from orchestration.settings import PROJECT_ROOT, Settings, docs_port
 from orchestration.warehouse.gate import gate_edition, validate_releases
 from tests.helpers import (
     BY_COUNTRY,
@@ -368,10 +368,13 @@ def test_data_docs_are_built_and_the_asset_check_links_to_them(built):
         [dg.AssetCheckKey(dg.AssetKey(["raw", "indicator_values"]), "edition_values")]
     )
     evaluation = next(iter(record.values())).event.dagster_event.event_specific_data
-    assert evaluation.metadata["data_docs_index"].value == str(index)
+    # Links over http to `ai-index docs` (browsers refuse file:// links from the Dagster UI), each to a
+    # page that exists under the Data Docs folder.
+    served = f"http://127.0.0.1:{docs_port()}/ge/"
+    assert evaluation.metadata["data_docs_index"].value == served + "index.html"
     page = evaluation.metadata["data_docs_2025"].value
-    assert page.startswith("file://") and (built.data_dir / "docs" / "ge").as_posix() in page
-    assert Path(page.removeprefix("file://")).is_file()
+    assert page.startswith(served + "validations/edition_values/edition_2025/")
+    assert (index.parent / unquote(page.removeprefix(served))).is_file()
 
 
 # A child that runs `ai-index validate` and SIGKILLs itself at its Nth store write, after the object is
