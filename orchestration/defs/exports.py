@@ -38,7 +38,9 @@ def generate_dbt_docs(dbt: DbtCliResource, settings: Settings, log) -> str:
         and all((generated / f).exists() for f in DOCS_FILES)
     ):
         stamp.unlink(missing_ok=True)  # a generation killed midway must not pass for a complete one
-        dbt.cli(["docs", "generate"], target_path=target, raise_on_error=True).wait()
+        # --no-compile: the site shows each model's code as written, not compiled; compiling every model
+        # again (their introspective macros query the warehouse) doubled the cost (10.9 -> 5.7 s measured).
+        dbt.cli(["docs", "generate", "--no-compile"], target_path=target, raise_on_error=True).wait()
         write_atomically(stamp, source_sha)
         status = "generated"
     docs_dir = settings.data_dir / "docs" / "dbt"
@@ -77,17 +79,18 @@ def build_exports_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
 
         settings = warehouse.settings
         with warehouse_lock(settings.lock_path, notify=context.log.info):
-            os.environ.update(dbt_env(settings.work_path, context.partition_keys))  # for `dbt docs`
-            docs = generate_dbt_docs(dbt, settings, context.log.info)
             written = export_marts(
                 settings.work_path,
                 settings.exports_dir,
                 dbt_project(settings.dbt_project_dir).manifest_path,
             )
             # The marts passed their dbt tests (a failing test fails the dbt step before this one): the
-            # working database becomes the served snapshot, whole.
+            # working database becomes the served snapshot, whole. Published before the dbt docs are
+            # generated: BI users get the new data without waiting for the docs site.
             published = publish_snapshot(settings)
             context.log.info(f"published {published.path} ({published.bytes:,} bytes)")
+            os.environ.update(dbt_env(settings.work_path, context.partition_keys))  # for `dbt docs`
+            docs = generate_dbt_docs(dbt, settings, context.log.info)
             # Exports and the snapshot cover every edition: each one behind is now current.
             behind = steps_behind(settings.work_path, ("exports",))
             record_built(settings.work_path, "exports", sorted({*map(int, context.partition_keys), *behind}))
