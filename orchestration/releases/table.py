@@ -73,8 +73,13 @@ def _footer_start(rows: list[tuple[int, list[str]]], footer: str | int, where: s
         return len(rows) - footer
     start = len(rows)
     while start > 0:
-        first = next((cell for cell in rows[start - 1][1] if cell.strip()), "")
-        if not _FOOTNOTE.match(first):
+        cells = [cell for cell in rows[start - 1][1] if cell.strip()]
+        marker = _FOOTNOTE.match(cells[0] if cells else "")
+        if not marker:
+            break
+        # A bare marker (`*`, `†`, `¹`) opens a footnote only on a line of one cell: `²,1990,0.5` is a
+        # data row whose place happens to start with it, and is loaded (or refused) as data.
+        if not marker.group(1).lower().startswith(("source", "note")) and len(cells) > 1:
             break
         start -= 1
     return start
