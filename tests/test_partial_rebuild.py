@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.helpers import Workspace, replace_in_file, run_cli
 
 
@@ -69,6 +71,7 @@ def test_forcing_edition_2025_reloads_and_re_derives_only_2025(workspace: Worksp
     }
 
 
+@pytest.mark.build  # two builds of its own: end to end, not in `make test-fast`
 def test_adding_an_edition_loads_checks_and_derives_only_that_editions_rows(tmp_path, capsys):
     """Issue 15, acceptance 2: a warehouse holding 2022-2025 gets the 2026 edition. Only 2026 is loaded
     and checked, and the incremental model derives only its rows: the other editions' load and
