@@ -11,6 +11,9 @@ tests) leaves them out.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from orchestration.releases.bundle import discover_editions
@@ -54,3 +57,13 @@ def gated(tmp_path_factory) -> Workspace:
 def gated_workspace(gated: Workspace, tmp_path) -> Workspace:
     """A private copy of the gated warehouse and of the releases."""
     return make_workspace(tmp_path / "ws", warehouse_from=gated.warehouse)
+
+
+@pytest.fixture(scope="session")  # session scope: decided before the session's `built` warehouse
+def chromium() -> Path:
+    path = Path(os.environ.get("AI_INDEX_CHROMIUM", "/usr/bin/chromium"))
+    if path.is_file() and os.access(path, os.X_OK):
+        return path
+    if os.environ.get("AI_INDEX_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"AI_INDEX_REQUIRE_BROWSER=1 but there is no chromium at {path}: run .ci/chromium.sh")
+    pytest.skip("no chromium: run .ci/chromium.sh")

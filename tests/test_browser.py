@@ -18,7 +18,6 @@ the UI is even up. With every edition current it skips, and the forced run reloa
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,16 +43,6 @@ CHROMIUM_ARGS = [
 
 
 # --- fixtures: Chromium, the webserver on a workspace of its own, a browser page ----------------------
-
-
-@pytest.fixture(scope="session")  # session scope: decided before the session's `built` warehouse
-def chromium() -> Path:
-    path = Path(os.environ.get("AI_INDEX_CHROMIUM", "/usr/bin/chromium"))
-    if path.is_file() and os.access(path, os.X_OK):
-        return path
-    if os.environ.get("AI_INDEX_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"AI_INDEX_REQUIRE_BROWSER=1 but there is no chromium at {path}: run .ci/chromium.sh")
-    pytest.skip("no chromium: run .ci/chromium.sh")
 
 
 @pytest.fixture

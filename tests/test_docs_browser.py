@@ -25,16 +25,6 @@ pytestmark = [pytest.mark.browser]
 
 
 @pytest.fixture
-def chromium_path() -> Path:
-    path = Path(os.environ.get("AI_INDEX_CHROMIUM", "/usr/bin/chromium"))
-    if path.is_file() and os.access(path, os.X_OK):
-        return path
-    if os.environ.get("AI_INDEX_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"AI_INDEX_REQUIRE_BROWSER=1 but there is no chromium at {path}: run .ci/chromium.sh")
-    pytest.skip("no chromium: run .ci/chromium.sh")
-
-
-@pytest.fixture
 def docs_server(built: Workspace, capsys) -> Iterator[str]:
     run_cli(built, "profile", "KOR", capsys=capsys)  # writes data/reports/KOR.html
     port = 18000 + os.getpid() % 1000
@@ -58,9 +48,9 @@ def docs_server(built: Workspace, capsys) -> Iterator[str]:
 
 
 @pytest.fixture
-def page(chromium_path: Path, tmp_path: Path, docs_server: str) -> Iterator[Page]:
+def page(chromium: Path, tmp_path: Path, docs_server: str) -> Iterator[Page]:
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True)
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
         page = browser.new_page()
         remote: list[str] = []
         # Offline: a request anywhere but the local server is recorded and refused.
