@@ -11,7 +11,10 @@ tests) leaves them out.
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,15 +29,49 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "built" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.build)
+    # `--dist loadscope` hands modules to the workers in collection order: the modules holding slow tests
+    # (minutes each) go first, so that none of them starts last and leaves one worker running it alone.
+    slow_modules = {item.module.__name__ for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.module.__name__ not in slow_modules)  # stable: file order otherwise
+
+
+def once_per_run(tmp_path_factory, name: str, create: Callable[[Workspace], None]) -> Workspace:
+    """A workspace that costs a build, made once per test run. Under xdist the first worker to ask
+    creates it in the run's shared temporary folder (the others wait on a lock), and each worker gets a
+    copy of its own: one build instead of one per worker, and no worker sees another's writes."""
+    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if run_id is None:  # one process: nothing to share
+        ws = make_workspace(tmp_path_factory.mktemp(name))
+        create(ws)
+        return ws
+    shared_root = tmp_path_factory.getbasetemp().parent / f"{name}-{run_id}"
+    with open(f"{shared_root}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = shared_root / ".created"
+        if not done.exists():
+            shutil.rmtree(shared_root, ignore_errors=True)  # a worker that failed midway
+            create(make_workspace(shared_root))
+            done.touch()
+    copy = Workspace(tmp_path_factory.mktemp(name) / "ws")
+    shutil.copytree(shared_root, copy.root, symlinks=True)
+    return copy
+
+
+def _build(ws: Workspace) -> None:
+    code, _ = run_cli(ws, "build")
+    assert code == 0, "building the sample editions failed"
+
+
+def _gate(ws: Workspace) -> None:
+    for edition_dir in dict(sorted(discover_editions(ws.releases).items())).values():
+        report = gate_edition(edition_dir, ws.settings())
+        assert report.status == "loaded", report.problems
 
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory) -> Workspace:
     """The sample editions built once, through `ai-index build`, into a session warehouse."""
-    ws = make_workspace(tmp_path_factory.mktemp("built"))
-    code, _ = run_cli(ws, "build")
-    assert code == 0, "building the sample editions failed"
-    return ws
+    return once_per_run(tmp_path_factory, "built", _build)
 
 
 @pytest.fixture
@@ -46,11 +83,7 @@ def workspace(built: Workspace, tmp_path) -> Workspace:
 @pytest.fixture(scope="session")
 def gated(tmp_path_factory) -> Workspace:
     """The sample editions loaded into `raw` through the release gate, in edition order; no dbt."""
-    ws = make_workspace(tmp_path_factory.mktemp("gated"))
-    for edition_dir in dict(sorted(discover_editions(ws.releases).items())).values():
-        report = gate_edition(edition_dir, ws.settings())
-        assert report.status == "loaded", report.problems
-    return ws
+    return once_per_run(tmp_path_factory, "gated", _gate)
 
 
 @pytest.fixture

@@ -219,9 +219,11 @@ def test_a_run_finishes_the_editions_an_earlier_failed_run_left_without_marts(tm
 
 
 @pytest.mark.slow
-def test_status_profile_and_claims_work_with_a_bi_reader_connected_and_during_a_build(
+def test_during_a_build_read_commands_work_beside_a_bi_reader_and_a_build_that_cannot_wait_names_it(
     workspace: Workspace, tmp_path, capsys
 ):
+    """One running build serves both sides of a user meeting it: the read commands (with a BI reader
+    holding the served file) answer, and a second build with `--wait 0` names the build that holds it."""
     from orchestration.settings import PROJECT_ROOT
 
     reader = Poller(_poll_duckdb, str(workspace.warehouse), tmp_path / "reader.json")
@@ -235,18 +237,6 @@ def test_status_profile_and_claims_work_with_a_bi_reader_connected_and_during_a_
             assert "Traceback" not in out and "lock" not in out.lower(), out
 
     read_commands()  # a BI reader holds the served file
-    build = WarmBuild(workspace.env(), ["--force", "--edition", "2025"], tmp_path / "build.log")
-    time.sleep(3)
-    read_commands()  # ... and a build runs
-    assert build.wait(600) == 0, build.output()
-    read_commands()
-    assert [s for s in reader.finish() if "error" in s] == []
-
-
-@pytest.mark.slow
-def test_a_build_that_cannot_wait_names_the_build_holding_the_warehouse(
-    workspace: Workspace, tmp_path, capsys
-):
     running = WarmBuild(workspace.env(), ["--force", "--edition", "2025"], tmp_path / "build.log")
     deadline = time.monotonic() + 60
     lock = workspace.settings().lock_path
@@ -255,7 +245,10 @@ def test_a_build_that_cannot_wait_names_the_build_holding_the_warehouse(
     ):
         time.sleep(0.1)  # until the running build has taken the lock
     code, out = run_cli(workspace, "build", "--force", "--edition", "2026", "--wait", "0", capsys=capsys)
-    assert running.wait(600) == 0, running.output()
     assert code == 3
     assert f"pid {running.pid} (" in out and "--wait SECONDS" in out
     assert "Traceback" not in out and len(out.strip().splitlines()) == 1, out
+    read_commands()  # ... while the build runs
+    assert running.wait(600) == 0, running.output()  # the refused build changed nothing of the running one
+    read_commands()
+    assert [s for s in reader.finish() if "error" in s] == []
