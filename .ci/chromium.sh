@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Make Debian's Chromium available for the browser test (tests/test_browser.py). Idempotent.
+# Make Debian's Chromium available for the browser test (tests/test_dagster_ui.py, tests/test_docs_browser.py). Idempotent.
 # Everything goes to stderr except the final export line, so `.ci/run` can do:
 #   eval "$(.ci/chromium.sh)"
 set -euo pipefail

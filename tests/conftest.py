@@ -29,8 +29,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "built" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.build)
-    # `--dist loadscope` hands modules to the workers in collection order: the modules holding slow tests
-    # (minutes each) go first, so that none of them starts last and leaves one worker running it alone.
+    # `--dist loadscope --no-loadscope-reorder` hands modules to the workers in collection order: the
+    # modules holding slow tests (minutes each) go first, so that none of them starts last and leaves one
+    # worker running it alone (xdist's default order, by number of tests, put them last).
     slow_modules = {item.module.__name__ for item in items if item.get_closest_marker("slow")}
     items.sort(key=lambda item: item.module.__name__ not in slow_modules)  # stable: file order otherwise
 

@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from orchestration.settings import PROJECT_ROOT
 from tests.helpers import Workspace, run_cli
-from tests.test_browser import CHROMIUM_ARGS
+from tests.test_dagster_ui import CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser]
 

@@ -1,10 +1,10 @@
 """Concurrent builds are serialized, and a kill while Dagster creates its storage is harmless (issue 6,
-acceptance 3; the kill-at-any-moment trials are in test_kill_trials.py)."""
+acceptance 3). The kill-at-any-moment trials are in test_kill_trials.py; a CLI build overlapping a
+sensor-launched run of `dagster dev` is in tests/test_dagster_ui.py, which shares one server start."""
 
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from orchestration.settings import PROJECT_ROOT
-from tests.helpers import Workspace, replace_in_file
+from tests.helpers import Workspace
 from tests.reliability.warm_builds import WarmBuild
 
 
@@ -30,50 +30,6 @@ def test_two_builds_at_once_are_serialized_and_both_succeed(workspace: Workspace
     assert "Could not set lock" not in "".join(outputs)
     assert any("waiting for it to finish" in out for out in outputs), outputs
     assert workspace.query("select count(*) from marts.fct_indicator_values where edition = 2025") == [(97,)]
-
-
-@pytest.mark.slow
-def test_a_cli_build_overlapping_a_sensor_launched_daemon_run_is_serialized_and_both_succeed(
-    workspace: Workspace, tmp_path: Path
-):
-    """`dagster dev` (as `make ui` starts it) builds an edition dropped into the releases directory while a
-    user runs `ai-index build`: the two runs share one DuckDB file and one warehouse lock."""
-    from tests.dagster_dev import dagster_dev
-
-    with dagster_dev(workspace, tmp_path / "dagster-dev.log") as dev:
-        # The sensor's first tick finds every edition built; the next one (≤ 30 s) sees the new edition.
-        shutil.copytree(workspace.releases / "2026", workspace.releases / "2027")
-        replace_in_file(workspace.releases / "2027" / "manifest.yml", "edition: 2026", "edition: 2027")
-        sensor_run = _first_sensor_run(dev)
-        cli_started = time.time()
-        # The user's build: the CLI's code in a process of its own (forked warm, so that the test waits
-        # on the two builds rather than on imports).
-        cli = WarmBuild(workspace.env(), ["--force", "--edition", "2025"], tmp_path / "cli.log")
-        cli_code = cli.wait(900)
-        cli_output = cli.output()
-        cli_finished = time.time()
-        status = dev.wait_for_run(sensor_run)
-        window = dev.run(sensor_run)
-
-    assert cli_code == 0, cli_output
-    assert status == "SUCCESS", f"sensor-launched run {sensor_run}: {status}; see {dev.log}"
-    # The two really ran at the same time: each started before the other ended.
-    assert cli_started < window["endTime"], "the CLI build started after the daemon's run ended"
-    assert window["startTime"] < cli_finished, "the daemon's run started after the CLI build ended"
-    assert "Could not set lock" not in cli_output + dev.log.read_text(encoding="utf-8")
-    assert workspace.query("select count(*) from marts.fct_indicator_values where edition = 2027") == [(93,)]
-    assert workspace.query("select count(*) from marts.fct_indicator_values where edition = 2025") == [(97,)]
-
-
-def _first_sensor_run(dev, timeout_s: float = 120) -> str:
-    """The id of the first run `edition_release_sensor` launched, as soon as it exists."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        for run in dev.runs():
-            if {"key": "ai_index/trigger", "value": "sensor"} in run["tags"]:
-                return run["runId"]
-        time.sleep(0.5)
-    pytest.fail(f"edition_release_sensor launched no run in {timeout_s:.0f}s; see {dev.log}")
 
 
 # A first build killed while Dagster creates its storage: here at the rename that puts the created

@@ -1,6 +1,6 @@
-"""The Dagster UI in headless Chromium: "Materialize all" for one edition from the global asset graph
-(Lineage), with `force` set in the launch dialog's config editor; the run runs in-process and
-succeeds, and the asset's page shows what the load wrote.
+"""`dagster dev` as its users meet it. In headless Chromium: "Materialize all" for one edition from the
+global asset graph (Lineage), with `force` set in the launch dialog's config editor; the run runs
+in-process and succeeds, and the asset's page shows what the load wrote.
 
 Needs Debian's Chromium (`.ci/chromium.sh`). Screenshots and the webserver's log go to
 tests/output/browser/.
@@ -13,12 +13,17 @@ GraphQL and the instance are used only to wait for the server and to read the ru
 The server starts on an already built warehouse (the session's `built` copy): on an empty one,
 `edition_release_sensor` (running by default) would launch a run per edition at its first tick, before
 the UI is even up. With every edition current it skips, and the forced run reloads the edition for real.
+
+The same server (one `dagster dev` start, ~20 s, for the module) then serves a second user at once: a
+CLI build overlapping the run its sensor launches for an edition dropped into the releases directory.
 """
 
 from __future__ import annotations
 
 import contextlib
 import re
+import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,9 +34,10 @@ from playwright.sync_api import Error, Page, Response, expect, sync_playwright
 from orchestration.defs.raw import CHECKS as RAW_CHECKS
 from orchestration.settings import PROJECT_ROOT
 from tests.dagster_dev import DagsterDev, dagster_dev
-from tests.helpers import Workspace
+from tests.helpers import Workspace, make_workspace, replace_in_file
+from tests.reliability.warm_builds import WarmBuild
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 EDITION = "2025"
 OUTPUT = PROJECT_ROOT / "tests" / "output" / "browser"
@@ -45,12 +51,14 @@ CHROMIUM_ARGS = [
 # --- fixtures: Chromium, the webserver on a workspace of its own, a browser page ----------------------
 
 
-@pytest.fixture
-def ui(chromium: Path, workspace: Workspace) -> Iterator[DagsterDev]:
-    """`dagster dev` on a copy of the built warehouse, with the edition partitions registered; killed after."""
+@pytest.fixture(scope="module")
+def ui(built: Workspace, tmp_path_factory) -> Iterator[DagsterDev]:
+    """`dagster dev` on a copy of the built warehouse, with the edition partitions registered, for the
+    module's tests; killed after."""
     OUTPUT.mkdir(parents=True, exist_ok=True)
     for old in OUTPUT.glob("*.png"):
         old.unlink()
+    workspace = make_workspace(tmp_path_factory.mktemp("dagster-dev") / "ws", warehouse_from=built.warehouse)
     with dagster_dev(workspace, OUTPUT / "dagster-dev.log") as ui:
         ui.graphql("mutation { setNuxSeen }")  # no "Join the Dagster community" dialog over the page
         yield ui
@@ -77,14 +85,16 @@ def page(ui: DagsterDev, chromium: Path, tmp_path: Path) -> Iterator[Page]:
 # --- the test ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.browser
 def test_materialize_all_from_the_asset_graph_runs_in_process_with_force_and_shows_what_it_loaded(
     ui: DagsterDev, page: Page
 ) -> None:
+    runs_before = {r["runId"] for r in ui.runs()}
     loaded_before = ui.workspace.query("select loaded_at from raw.editions where edition = ?", [int(EDITION)])
     run_id = materialize_all_from_the_asset_graph(page, ui, EDITION)
 
     assert ui.wait_for_run(run_id) == "SUCCESS", f"run {run_id} did not succeed; see {ui.log}"
-    assert other_runs(ui, run_id) == [], "edition_release_sensor launched runs of its own"
+    assert other_runs(ui, runs_before | {run_id}) == [], "edition_release_sensor launched runs of its own"
     assert "force: true" in run_config_yaml(ui, run_id)
     # `force` reached the release gate: the unchanged edition was loaded again, not skipped.
     loaded_after = ui.workspace.query("select loaded_at from raw.editions where edition = ?", [int(EDITION)])
@@ -149,8 +159,8 @@ def ran_in_process(ui: DagsterDev, run_id: str) -> bool:
     return any("in process" in m for m in messages) and not any("Launching subprocess" in m for m in messages)
 
 
-def other_runs(ui: DagsterDev, run_id: str) -> list[str]:
-    return [r["runId"] for r in ui.runs() if r["runId"] != run_id]
+def other_runs(ui: DagsterDev, known: set[str]) -> list[str]:
+    return [r["runId"] for r in ui.runs() if r["runId"] not in known]
 
 
 def show_run(page: Page, ui: DagsterDev, run_id: str) -> None:
@@ -215,3 +225,58 @@ def edition_rows(ws: Workspace) -> int:
 def is_run_launch(response: Response) -> bool:
     """The UI's launch request (`/graphql?op=LaunchPipelineExecution`)."""
     return "/graphql" in response.url and "LaunchPipelineExecution" in (response.request.post_data or "")
+
+
+# --- a second user of the same server: a CLI build while the sensor's run builds -------------------
+
+
+@pytest.mark.slow
+def test_a_cli_build_overlapping_a_sensor_launched_daemon_run_is_serialized_and_both_succeed(
+    ui: DagsterDev, tmp_path: Path
+):
+    """`dagster dev` (as `make ui` starts it) builds an edition dropped into the releases directory while a
+    user runs `ai-index build`: the two runs share one DuckDB file and one warehouse lock."""
+    workspace, dev = ui.workspace, ui
+    # The sensor's first tick finds every edition built; the next one (≤ 30 s) sees the new edition.
+    shutil.copytree(workspace.releases / "2026", workspace.releases / "2027")
+    replace_in_file(workspace.releases / "2027" / "manifest.yml", "edition: 2026", "edition: 2027")
+    sensor_run = _first_sensor_run(dev)
+    _until_started(dev, sensor_run)  # its run worker takes seconds to start; the CLI below does not
+    cli_started = time.time()
+    # The user's build: the CLI's code in a process of its own (forked warm, so that the test waits
+    # on the two builds rather than on imports).
+    cli = WarmBuild(workspace.env(), ["--force", "--edition", "2025"], tmp_path / "cli.log")
+    cli_code = cli.wait(900)
+    cli_output = cli.output()
+    cli_finished = time.time()
+    status = dev.wait_for_run(sensor_run)
+    window = dev.run(sensor_run)
+
+    assert cli_code == 0, cli_output
+    assert status == "SUCCESS", f"sensor-launched run {sensor_run}: {status}; see {dev.log}"
+    # The two really ran at the same time: each started before the other ended.
+    assert cli_started < window["endTime"], "the CLI build started after the daemon's run ended"
+    assert window["startTime"] < cli_finished, "the daemon's run started after the CLI build ended"
+    assert "Could not set lock" not in cli_output + dev.log.read_text(encoding="utf-8")
+    assert workspace.query("select count(*) from marts.fct_indicator_values where edition = 2027") == [(93,)]
+    assert workspace.query("select count(*) from marts.fct_indicator_values where edition = 2025") == [(97,)]
+
+
+def _first_sensor_run(dev, timeout_s: float = 120) -> str:
+    """The id of the first run `edition_release_sensor` launched, as soon as it exists."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for run in dev.runs():
+            if {"key": "ai_index/trigger", "value": "sensor"} in run["tags"]:
+                return run["runId"]
+        time.sleep(0.5)
+    pytest.fail(f"edition_release_sensor launched no run in {timeout_s:.0f}s; see {dev.log}")
+
+
+def _until_started(dev, run_id: str, timeout_s: float = 120) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if dev.run(run_id)["status"] not in ("QUEUED", "NOT_STARTED", "STARTING"):
+            return
+        time.sleep(0.2)
+    pytest.fail(f"run {run_id} did not start in {timeout_s:.0f}s; see {dev.log}")
