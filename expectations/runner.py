@@ -194,6 +194,10 @@ def _outcomes(suite: str, checks: list[suites.Check], result, prefix: str) -> tu
     return tuple(sorted(outcomes, key=lambda o: (o.success, o.check_id)))
 
 
+# Per context and suite name: the fingerprint of the expectations registered, and their definition.
+_definitions: dict[tuple[int, str], tuple[str, object]] = {}
+
+
 def _definition(context, suite: str, name: str, checks: list[suites.Check]):
     """The validation definition of this suite for one edition, registered once per process for as long
     as its expectations do not change (a gate checks many editions and the tests many copies: the suite
@@ -211,9 +215,6 @@ def _definition(context, suite: str, name: str, checks: list[suites.Check]):
     )
     _definitions[(id(context), name)] = (fingerprint, definition)
     return definition
-
-
-_definitions: dict[tuple[int, str], tuple[str, object]] = {}
 
 
 def run_suite(

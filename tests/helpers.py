@@ -66,6 +66,13 @@ class Workspace:
     def edition_file(self, edition: int, relative: str) -> Path:
         return self.releases / str(edition) / f"PUBLIC DATA_ {edition} AI INDEX REPORT" / relative
 
+    def add_edition_copy(self, edition: int, source: int = 2026) -> Path:
+        """A new edition in the releases directory: a copy of `source`, published as `edition`."""
+        target = self.releases / str(edition)
+        shutil.copytree(self.releases / str(source), target)
+        replace_in_file(target / "manifest.yml", f"edition: {source}", f"edition: {edition}")
+        return target
+
     def query(self, sql: str, params: list | None = None, *, work: bool = False) -> list[tuple]:
         """Read the published snapshot as a BI tool does (read-only), or the working database."""
         with duckdb.connect(str(self.work if work else self.warehouse), read_only=True) as con:

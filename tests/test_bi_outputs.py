@@ -126,8 +126,7 @@ def test_a_new_edition_dropped_in_is_registered_and_built_by_the_sensor(workspac
     nothing_new = edition_release_sensor(context)
     assert nothing_new.skip_reason is not None and not nothing_new.run_requests
 
-    shutil.copytree(workspace.releases / "2026", workspace.releases / "2027")
-    replace_in_file(workspace.releases / "2027" / "manifest.yml", "edition: 2026", "edition: 2027")
+    workspace.add_edition_copy(2027)
     result = edition_release_sensor(context)
     assert [r.partition_key for r in result.run_requests] == ["2027"]
     assert [list(r.partition_keys) for r in result.dynamic_partitions_requests] == [["2027"]]

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,7 +33,7 @@ from playwright.sync_api import Error, Page, Response, expect, sync_playwright
 from orchestration.defs.raw import CHECKS as RAW_CHECKS
 from orchestration.settings import PROJECT_ROOT
 from tests.dagster_dev import DagsterDev, dagster_dev
-from tests.helpers import Workspace, make_workspace, replace_in_file
+from tests.helpers import Workspace, make_workspace
 from tests.reliability.warm_builds import WarmBuild
 
 pytestmark = pytest.mark.slow
@@ -238,8 +237,7 @@ def test_a_cli_build_overlapping_a_sensor_launched_daemon_run_is_serialized_and_
     user runs `ai-index build`: the two runs share one DuckDB file and one warehouse lock."""
     workspace, dev = ui.workspace, ui
     # The sensor's first tick finds every edition built; the next one (≤ 30 s) sees the new edition.
-    shutil.copytree(workspace.releases / "2026", workspace.releases / "2027")
-    replace_in_file(workspace.releases / "2027" / "manifest.yml", "edition: 2026", "edition: 2027")
+    workspace.add_edition_copy(2027)
     sensor_run = _first_sensor_run(dev)
     _until_started(dev, sensor_run)  # its run worker takes seconds to start; the CLI below does not
     cli_started = time.time()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import shutil
 import time
 from contextlib import closing
 from pathlib import Path
@@ -107,11 +106,6 @@ def _pg_state(dsn: str) -> str:
         return _state(cur.fetchall())
 
 
-def _add_edition(ws: Workspace, edition: int) -> None:
-    shutil.copytree(ws.releases / "2026", ws.releases / str(edition))
-    replace_in_file(ws.releases / str(edition) / "manifest.yml", "edition: 2026", f"edition: {edition}")
-
-
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_bi_readers_on_duckdb_and_postgres_see_whole_published_states_across_builds(
@@ -126,7 +120,7 @@ def test_bi_readers_on_duckdb_and_postgres_see_whole_published_states_across_bui
 
     for args in (["--force"], ["--force", "--edition", "2026"], []):  # full, one edition, a new edition
         if not args:
-            _add_edition(workspace, 2027)
+            workspace.add_edition_copy(2027)
         code, _ = run_cli(workspace, "build", *args)
         assert code == 0, args
         duck_states.add(_duckdb_state(workspace))

@@ -215,11 +215,7 @@ def test_a_corrupted_copy_fails_this_expectation_alone_and_names_the_rows(
 
 def _restate_world_2025(ws: Workspace, methodology_break: bool) -> None:
     """A 2027 edition: a copy of 2026 that restates world private investment 2025 from 344.7 to 600."""
-    import shutil
-
-    shutil.copytree(ws.releases / "2026", ws.releases / "2027")
-    manifest = ws.releases / "2027" / "manifest.yml"
-    replace_in_file(manifest, "edition: 2026", "edition: 2027")
+    manifest = ws.add_edition_copy(2027) / "manifest.yml"
     if methodology_break:
         replace_in_file(
             manifest,
