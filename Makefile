@@ -58,4 +58,4 @@ bench: install
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf data/warehouse data/docs data/ge data/exports data/reports dbt_project/target .dagster_home
+	rm -rf data/warehouse data/docs data/ge data/exports data/reports data/cache dbt_project/target .dagster_home

@@ -54,11 +54,17 @@ def judged_revision_pct(revisions: pd.DataFrame) -> pd.Series:
     return pd.Series(judged.to_numpy(dtype="float64"), index=revisions.index)
 
 
+def _lookup(keys: pd.Series, mapping: dict, dtype: str = "float64") -> pd.Series:
+    """`keys.map(mapping)` through categories: one lookup per distinct key (a few dozen metrics or places)
+    rather than a Python call per row of a million."""
+    return keys.astype("category").map(mapping).astype(dtype)
+
+
 def geocode(frame: pd.DataFrame, gazetteer: Gazetteer) -> pd.DataFrame:
     """Add geo_kind to the loader's geo_code (None for an unknown or blank place)."""
     kinds = {code: geo.geo_kind for code, geo in gazetteer.geographies.items()}
     out = frame.copy()
-    out["geo_kind"] = out["geo_code"].map(kinds)
+    out["geo_kind"] = _lookup(out["geo_code"], kinds, "str")
     return out
 
 
@@ -85,13 +91,20 @@ def edition_values_frame(
         .rename(columns={"value": "world_value"})
     )
     out = out.merge(world, on=["metric", "data_year"], how="left")
-    out["range_min"] = (
-        out["metric"].map({m: r.range_min for m, r in config.metrics.items()}).astype("float64")
-    )
-    out["range_max"] = (
-        out["metric"].map({m: r.range_max for m, r in config.metrics.items()}).astype("float64")
-    )
+    out["range_min"] = _lookup(out["metric"], {m: r.range_min for m, r in config.metrics.items()})
+    out["range_max"] = _lookup(out["metric"], {m: r.range_max for m, r in config.metrics.items()})
     return out
+
+
+def _flagged(frame: pd.DataFrame, keys: pd.DataFrame) -> np.ndarray:
+    """1 where the row's values in the columns of `keys` are a row of `keys`, else 0: a join, not a Python
+    loop over a million rows."""
+    columns = list(keys.columns)
+    if keys.empty:
+        return np.zeros(len(frame), dtype="int64")
+    found = keys.astype(frame[columns].dtypes.to_dict()).drop_duplicates().assign(_flag=1)
+    joined = frame[columns].merge(found, on=columns, how="left")
+    return joined["_flag"].fillna(0).to_numpy(dtype="int64")
 
 
 def cross_edition_frame(
@@ -117,31 +130,38 @@ def cross_edition_frame(
     revisions = left.rename(columns={"value": "value_to"}).merge(right, on=keys, how="inner")
     revisions["edition_to"] = edition
     revisions["check_kind"] = "revision"
-    revisions["revision_floor"] = [config.metrics[m].revision_floor for m in revisions["metric"]]
+    metric_rules = config.metrics
+    revisions["revision_floor"] = revisions["metric"].pipe(
+        _lookup, {m: r.revision_floor for m, r in metric_rules.items()}
+    )
     revisions["abs_rel_change_pct"] = judged_revision_pct(revisions)
-    pairs = set(zip(revisions["edition_from"].astype(int), revisions["metric"], strict=True))
-    across_break = {(f, m): int(any((e, m) in breaks for e in range(f + 1, edition + 1))) for f, m in pairs}
-    revisions["is_methodology_break"] = [
-        across_break[(int(f), m)] for f, m in zip(revisions["edition_from"], revisions["metric"], strict=True)
+    # A pair (edition_from, metric) is exempt when a later edition up to N declares a break of the metric.
+    pairs = revisions[["edition_from", "metric"]].drop_duplicates()
+    pairs["is_methodology_break"] = [
+        int(any((e, m) in breaks for e in range(int(f) + 1, edition + 1)))
+        for f, m in zip(pairs["edition_from"], pairs["metric"], strict=True)
     ]
-    revisions["is_declared_restatement"] = [
-        int((m, g, int(y)) in restated)
-        for m, g, y in zip(revisions["metric"], revisions["geo_code"], revisions["data_year"], strict=True)
-    ]
+    revisions = revisions.merge(pairs, on=["edition_from", "metric"], how="left")
+    revisions["is_declared_restatement"] = _flagged(
+        revisions, pd.DataFrame(sorted(restated), columns=["metric", "geo_code", "data_year"])
+    )
     # One row per value of edition N: its largest revision against an earlier edition that no declared
     # break separates from it (pairs across a break are exempt). The frame stays as long as the edition
     # however many editions came before, so checking the tenth edition costs what checking the second does.
     revisions = revisions.sort_values(["is_methodology_break", "abs_rel_change_pct"], ascending=[True, False])
     revisions = revisions.drop_duplicates(subset=keys, keep="first")
-    revisions["warning_tolerance_pct"] = [config.metrics[m].revision_warning_pct for m in revisions["metric"]]
-    revisions["error_tolerance_pct"] = [config.metrics[m].revision_error_pct for m in revisions["metric"]]
+    revisions["warning_tolerance_pct"] = revisions["metric"].pipe(
+        _lookup, {m: r.revision_warning_pct for m, r in metric_rules.items()}
+    )
+    revisions["error_tolerance_pct"] = revisions["metric"].pipe(
+        _lookup, {m: r.revision_error_pct for m, r in metric_rules.items()}
+    )
 
     previous = int(earlier["edition"].max())
     last = earlier[earlier["edition"] == previous].dropna(subset=["geo_code"])
-    shared = set(last["metric"]) & set(new["metric"])
+    shared = set(last["metric"].unique()) & set(new["metric"].unique())
     last = last[last["metric"].isin(shared)]
     last = last[last["data_year"] == last.groupby("metric")["data_year"].transform("max")]
-    reported = set(zip(new["metric"], new["geo_code"], strict=True))
     continuity = pd.DataFrame(
         {
             "check_kind": "continuity",
@@ -151,23 +171,22 @@ def cross_edition_frame(
             "edition_from": previous,
             "edition_to": edition,
             "value_from": last["value"].values,
-            "present_in_new": [
-                int((m, g) in reported) for m, g in zip(last["metric"], last["geo_code"], strict=True)
-            ],
+            "present_in_new": _flagged(last, new[["metric", "geo_code"]]),
             "place_as_written": last["place_as_written"].values,
             "source_file": last["source_file"].values,
             "row_number": last["row_number"].values,
         }
     ).drop_duplicates(subset=["metric", "geo_code"])
     # Metrics the previous edition reported that this one does not report at all.
-    dropped = sorted(set(earlier.loc[earlier["edition"] == previous, "metric"]))
+    dropped = sorted(earlier.loc[earlier["edition"] == previous, "metric"].unique())
+    reported_metrics = set(new["metric"].unique())
     metrics = pd.DataFrame(
         {
             "check_kind": "metric_continuity",
             "metric": dropped,
             "edition_from": previous,
             "edition_to": edition,
-            "present_in_new": [int(m in set(new["metric"])) for m in dropped],
+            "present_in_new": [int(m in reported_metrics) for m in dropped],
         }
     )
     frame = pd.concat([revisions, continuity, metrics], ignore_index=True).reindex(

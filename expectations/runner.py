@@ -217,6 +217,41 @@ def _definition(context, suite: str, name: str, checks: list[suites.Check]):
     return definition
 
 
+def _columns_read(expectations: list) -> set[str]:
+    """The frame columns these expectations read: their column arguments and their row conditions'."""
+    found: set[str] = set()
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("column", "column_A", "column_B") and isinstance(value, str):
+                    found.add(value)
+                elif key == "column_list":
+                    found.update(value)
+                elif key == "column" and isinstance(value, dict):  # a row condition's column
+                    found.add(value["name"])
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    for expectation in expectations:
+        walk(expectation.configuration.kwargs)
+    return found
+
+
+def _validation_frame(frame: pd.DataFrame, suite: str, checks: list[suites.Check]) -> pd.DataFrame:
+    """The columns the suite reads or reports, text as categories. GE filters the whole frame again for
+    every metric of an expectation with a row condition (~30 filters a suite), taking every column along,
+    and a take of Arrow-backed text is slow. Measured on the 1 M-value synthetic set, GE (bench baseline):
+    25.8 s as loaded, 24.3 s with only these columns, 18.6 s with their text as categories."""
+    wanted = _columns_read([c.expectation for c in checks]) | set(suites.ROW_IDENTITY[suite])
+    frame = frame[[c for c in frame.columns if c in wanted]]
+    text = [c for c in frame.columns if isinstance(frame[c].dtype, pd.StringDtype)]
+    return frame.astype({c: "category" for c in text}).reset_index(drop=True)
+
+
 def run_suite(
     suite: str,
     edition: int,
@@ -238,7 +273,7 @@ def run_suite(
     # Data Docs are rendered once per run by publish_data_docs() (~0.5 s a validation otherwise).
     run_id = RunIdentifier(run_time=datetime.datetime.now(datetime.UTC))
     result = _definition(context, suite, name, checks).run(
-        batch_parameters={"dataframe": frame.reset_index(drop=True)},
+        batch_parameters={"dataframe": _validation_frame(frame, suite, checks)},
         result_format=result_format,
         run_id=run_id,
     )

@@ -73,6 +73,11 @@ class Settings:
         return self.data_dir / "reports"
 
     @property
+    def chart_cache_dir(self) -> Path:
+        """PNG charts of the mart metadata, by the rows they draw (publish/charts.py)."""
+        return self.data_dir / "cache" / "charts"
+
+    @property
     def lock_path(self) -> Path:
         return self.warehouse_path.with_name(self.warehouse_path.name + ".lock")
 

@@ -317,3 +317,44 @@ def test_a_figure_declared_to_list_every_country_ranks_as_the_report(workspace: 
     assert coverage == {2022: "partial", 2023: "partial", 2024: "complete", 2025: "partial", 2026: "partial"}
     code, out = run_cli(workspace, "profile", "KOR", capsys=capsys)
     assert "2023  edition 2024: 1.39 US$ bn, rank 8 (tied) of 11 reported, complete list" in out
+
+
+def test_mart_charts_are_drawn_once_for_the_same_rows_and_again_when_a_plotted_value_changes(
+    built: Workspace, tmp_path
+):
+    from orchestration.publish.charts import country_series_chart, metric_values, top_countries_chart
+    from orchestration.reference.metrics import metric_registry, registry
+
+    metric = registry().subjects["talent_migration"].headline_metric
+    label = metric_registry()[metric].label
+    with duckdb.connect(str(built.warehouse), read_only=True) as con:
+        values = metric_values(con, metric)
+    cache = tmp_path / "charts"
+
+    drawn = top_countries_chart(values, label, cache_dir=cache)
+    [cached] = cache.glob("*.png")
+    assert drawn == cached.read_bytes() == top_countries_chart(values, label)  # what a fresh draw gives
+    inode = cached.stat().st_ino
+    assert top_countries_chart(values, label, cache_dir=cache) == drawn
+    assert cached.stat().st_ino == inode, "the same rows were drawn again"
+
+    # A value of an earlier edition is not on the top-countries chart: still the same chart.
+    earlier = values["edition"] < values["edition"].max()
+    unplotted = values.assign(value=values["value"].where(~earlier, values["value"] + 1))
+    assert top_countries_chart(unplotted, label, cache_dir=cache) == drawn
+    assert len(list(cache.glob("*.png"))) == 1
+
+    # A plotted value changes: a chart of its own, drawn from the new rows.
+    countries = values[values["geo_kind"] == "country"]
+    latest = countries[countries["edition"] == countries["edition"].max()]
+    top = latest[latest["data_year"] == latest["data_year"].max()]["value"].idxmax()
+    changed = values.assign(value=values["value"].where(values.index != top, values["value"] * 2))
+    redrawn = top_countries_chart(changed, label, cache_dir=cache)
+    assert redrawn != drawn and redrawn == top_countries_chart(changed, label)
+    assert len(list(cache.glob("*.png"))) == 2
+
+    # The series chart is keyed apart from the bar chart of the same metric.
+    assert country_series_chart(values, "KOR", label, cache_dir=cache) == country_series_chart(
+        values, "KOR", label
+    )
+    assert len(list(cache.glob("*.png"))) == 3

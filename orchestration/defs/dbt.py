@@ -103,12 +103,12 @@ def build_dbt_assets(project_dir: Path) -> dg.AssetsDefinition:
                     invocation.process.terminate()
                     invocation.process.wait(timeout=60)
                 # dbt has released the DuckDB file: add row counts, previews and charts to the marts.
-                yield from _with_mart_metadata(context, events, settings.work_path)
+                yield from _with_mart_metadata(context, events, settings.work_path, settings.chart_cache_dir)
 
     return ai_index_dbt
 
 
-def _with_mart_metadata(context: AssetExecutionContext, events: list, database: Path):
+def _with_mart_metadata(context: AssetExecutionContext, events: list, database: Path, chart_cache: Path):
     marts, descriptions = {}, {}
     for event in events:
         if isinstance(event, dg.Output):
@@ -121,7 +121,9 @@ def _with_mart_metadata(context: AssetExecutionContext, events: list, database: 
                 descriptions[key.path[-1]] = {
                     c.name: c.description for c in (schema.columns if schema else []) if c.description
                 }
-    metadata = mart_metadata(database, sorted(set(marts.values())), descriptions) if marts else {}
+    metadata = (
+        mart_metadata(database, sorted(set(marts.values())), descriptions, chart_cache) if marts else {}
+    )
     for event in events:
         if isinstance(event, dg.Output) and marts.get(event.output_name) in metadata:
             event = event.with_metadata({**event.metadata, **metadata[marts[event.output_name]]})

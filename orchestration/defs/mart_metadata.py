@@ -29,11 +29,15 @@ def column_schema(con, table: str, descriptions: dict[str, str]) -> dg.TableSche
 
 
 def mart_metadata(
-    warehouse_path: Path, tables: list[str], descriptions: dict[str, dict[str, str]] | None = None
+    warehouse_path: Path,
+    tables: list[str],
+    descriptions: dict[str, dict[str, str]] | None = None,
+    chart_cache: Path | None = None,
 ) -> dict[str, dict[str, object]]:
     """Metadata per mart table: `dagster/row_count`, `dagster/column_schema` (the columns with their
-    types and descriptions), a sorted preview table, and charts for subject marts."""
-    # Imported here: matplotlib costs ~0.8 s, and the Dagster definitions import this module on every reload.
+    types and descriptions), a sorted preview table, and charts for subject marts (rendered once for the
+    same rows: `chart_cache`)."""
+    # Imported here: pandas, and the Dagster definitions import this module on every reload.
     from orchestration.publish.charts import (
         as_markdown_image,
         country_series_chart,
@@ -71,10 +75,15 @@ def mart_metadata(
                 label = metric_registry()[metric].label
                 geo = focus_country()
                 metadata["chart_top_countries"] = dg.MetadataValue.md(
-                    as_markdown_image(top_countries_chart(values, label), f"{label}: top countries")
+                    as_markdown_image(
+                        top_countries_chart(values, label, cache_dir=chart_cache), f"{label}: top countries"
+                    )
                 )
                 metadata[f"chart_{geo}_by_edition"] = dg.MetadataValue.md(
-                    as_markdown_image(country_series_chart(values, geo, label), f"{label}: {geo} by edition")
+                    as_markdown_image(
+                        country_series_chart(values, geo, label, cache_dir=chart_cache),
+                        f"{label}: {geo} by edition",
+                    )
                 )
             found[table] = metadata
     return found
