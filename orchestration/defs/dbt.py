@@ -27,7 +27,13 @@ from orchestration.defs.mart_metadata import mart_metadata
 from orchestration.defs.partitions import edition_partitions
 from orchestration.defs.resources import BuildLockResource, WarehouseResource
 from orchestration.warehouse.build_state import record_built, steps_behind
-from orchestration.warehouse.dbt_cli import dbt_build_args, dbt_env, dbt_executable
+from orchestration.warehouse.dbt_cli import (
+    dbt_build_args,
+    dbt_env,
+    dbt_executable,
+    dbt_target_path,
+    seed_partial_parse,
+)
 from orchestration.warehouse.lock import warehouse_lock
 
 
@@ -87,12 +93,10 @@ def build_dbt_assets(project_dir: Path) -> dg.AssetsDefinition:
                 context.log.info(f"also deriving editions {behind}, whose marts lag their raw load")
             # dbt runs as a subprocess that inherits the environment (DbtCliResource takes no env argument).
             os.environ.update(dbt_env(settings.work_path, editions))
-            # A fixed target path keeps dbt's partial parse between runs (seconds per build).
-            invocation = dbt.cli(
-                dbt_build_args(config.full_refresh),
-                context=context,
-                target_path=project.target_path / "dagster",
-            )
+            # A target folder per working database keeps dbt's partial parse between its builds.
+            target = dbt_target_path(settings.work_path)
+            seed_partial_parse(project_dir, target)
+            invocation = dbt.cli(dbt_build_args(config.full_refresh), context=context, target_path=target)
             events = []
             try:
                 events.extend(invocation.stream())

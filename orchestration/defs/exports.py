@@ -14,7 +14,7 @@ from orchestration.defs.partitions import edition_partitions
 from orchestration.defs.resources import BuildLockResource, WarehouseResource
 from orchestration.settings import Settings
 from orchestration.warehouse.build_state import record_built, steps_behind
-from orchestration.warehouse.dbt_cli import dbt_env
+from orchestration.warehouse.dbt_cli import dbt_env, seed_partial_parse
 from orchestration.warehouse.lock import warehouse_lock
 from orchestration.warehouse.snapshot import publish_snapshot
 
@@ -38,6 +38,7 @@ def generate_dbt_docs(dbt: DbtCliResource, settings: Settings, log) -> str:
         and all((generated / f).exists() for f in DOCS_FILES)
     ):
         stamp.unlink(missing_ok=True)  # a generation killed midway must not pass for a complete one
+        seed_partial_parse(project.project_dir, generated)
         # --no-compile: the site shows each model's code as written, not compiled; compiling every model
         # again (their introspective macros query the warehouse) doubled the cost (10.9 -> 5.7 s measured).
         dbt.cli(["docs", "generate", "--no-compile"], target_path=target, raise_on_error=True).wait()
