@@ -23,11 +23,11 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	rm -f $(VENV)/.installed-* && touch $@
 
-# Parsed against the default warehouse's working database, as `ai-index build` renders the profile: its
-# first build starts from this parse (dbt_cli.seed_partial_parse) instead of parsing the project again.
+# Parsed with the profile as `ai-index build` renders it (the database by file name: dbt_cli.py's
+# PARSED_DATABASE_NAME):
+# a warehouse's first build starts from this parse (dbt_cli.seed_partial_parse), not a parse of its own.
 $(DBT_MANIFEST): $(INSTALLED) $(DBT_SOURCES)
-	cd dbt_project && AI_INDEX_DBT_DATABASE="$$(realpath -m ../data/warehouse/.build/ai_index.duckdb)" \
-		../$(BIN)/dbt parse --quiet --target-path target
+	cd dbt_project && AI_INDEX_DBT_DATABASE=ai_index.duckdb ../$(BIN)/dbt parse --quiet --target-path target
 	touch $@
 
 install: $(INSTALLED) $(DBT_MANIFEST)

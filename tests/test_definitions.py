@@ -76,7 +76,11 @@ def test_dbt_args_carry_the_edition_partitions():
     assert dbt_build_args() == ["build", "--exclude-resource-type", "unit_test"]
     assert dbt_build_args(full_refresh=True)[-1] == "--full-refresh"
     env = dbt_env(Path("/w/ai_index.duckdb"), [2026, "2025"])
-    assert env == {"AI_INDEX_DBT_DATABASE": "/w/ai_index.duckdb", "AI_INDEX_DBT_EDITIONS": "2025,2026"}
+    assert env == {
+        "AI_INDEX_DBT_DIR": "/w",
+        "AI_INDEX_DBT_DATABASE": "ai_index.duckdb",
+        "AI_INDEX_DBT_EDITIONS": "2025,2026",
+    }
 
 
 def test_editions_are_grouped_into_runs_of_consecutive_partitions():

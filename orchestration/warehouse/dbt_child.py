@@ -5,6 +5,11 @@ of a Dagster run worker), a plain dbt process lives on, still holding the DuckDB
 blocking the next build. Linux delivers a chosen signal to a process when its parent dies
 (prctl PR_SET_PDEATHSIG), and the setting survives exec: this wrapper asks for SIGKILL, checks that the
 parent did not die meanwhile, then replaces itself with the real dbt. Elsewhere it simply runs dbt.
+
+It also starts dbt in the working database's folder (AI_INDEX_DBT_DIR, set by `dbt_env`), where the
+profile's path, the database's file name, points: the project and profiles.yml are found through
+DBT_PROJECT_DIR and DBT_PROFILES_DIR, the folder it was started in (dbt resolves its target and log paths
+against the project, not the cwd).
 """
 
 from __future__ import annotations
@@ -27,6 +32,12 @@ def main() -> None:
             raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
         if os.getppid() != parent:  # the parent died before the request took effect
             sys.exit(1)
+    workdir = os.environ.get("AI_INDEX_DBT_DIR")
+    if workdir:
+        # dbt finds the project and profiles.yml in the folder it was started in, unless told otherwise.
+        os.environ.setdefault("DBT_PROJECT_DIR", os.getcwd())
+        os.environ.setdefault("DBT_PROFILES_DIR", os.getcwd())
+        os.chdir(workdir)
     os.execv(dbt, [str(dbt), *sys.argv[1:]])
 
 
