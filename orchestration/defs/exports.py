@@ -28,8 +28,7 @@ def generate_dbt_docs(dbt: DbtCliResource, settings: Settings, log) -> str:
     project = dbt_project(settings.dbt_project_dir)
     manifest = project.project_dir / project.manifest_path
     source_sha = hashlib.sha256(manifest.read_bytes()).hexdigest()
-    target = project.target_path / "docs"
-    generated = project.project_dir / target
+    generated = project.project_dir / project.target_path / "docs"  # absolute: dbt runs in the build's folder
     stamp = generated / ".manifest_sha256"
     status = "unchanged"
     if not (
@@ -41,7 +40,7 @@ def generate_dbt_docs(dbt: DbtCliResource, settings: Settings, log) -> str:
         seed_partial_parse(project.project_dir, generated)
         # --no-compile: the site shows each model's code as written, not compiled; compiling every model
         # again (their introspective macros query the warehouse) doubled the cost (10.9 -> 5.7 s measured).
-        dbt.cli(["docs", "generate", "--no-compile"], target_path=target, raise_on_error=True).wait()
+        dbt.cli(["docs", "generate", "--no-compile"], target_path=generated, raise_on_error=True).wait()
         # Without compiling, dbt writes index.html and catalog.json only: the site reads the project's
         # parsed manifest, the one this stamp is keyed on.
         shutil.copyfile(manifest, generated / "manifest.json")
