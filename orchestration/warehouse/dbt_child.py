@@ -20,6 +20,8 @@ import signal
 import sys
 from pathlib import Path
 
+from orchestration.warehouse.dbt_cli import DBT_DIR_VARIABLE
+
 PR_SET_PDEATHSIG = 1
 
 
@@ -32,7 +34,7 @@ def main() -> None:
             raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
         if os.getppid() != parent:  # the parent died before the request took effect
             sys.exit(1)
-    workdir = os.environ.get("AI_INDEX_DBT_DIR")
+    workdir = os.environ.get(DBT_DIR_VARIABLE)
     if workdir:
         # dbt finds the project and profiles.yml in the folder it was started in, unless told otherwise.
         os.environ.setdefault("DBT_PROJECT_DIR", os.getcwd())
