@@ -23,11 +23,10 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	rm -f $(VENV)/.installed-* && touch $@
 
-# Parsed with the profile as `ai-index build` renders it (the database by file name: dbt_cli.py's
-# PARSED_DATABASE_NAME):
-# a warehouse's first build starts from this parse (dbt_cli.seed_partial_parse), not a parse of its own.
+# Parsed as the CLI parses a stale manifest (dbt_cli.parse_project: the profile rendered as builds render
+# it), so a warehouse's first build starts from this parse (dbt_cli.seed_partial_parse).
 $(DBT_MANIFEST): $(INSTALLED) $(DBT_SOURCES)
-	cd dbt_project && AI_INDEX_DBT_DATABASE=ai_index.duckdb ../$(BIN)/dbt parse --quiet --target-path target
+	$(BIN)/python -m orchestration.warehouse.dbt_cli
 	touch $@
 
 install: $(INSTALLED) $(DBT_MANIFEST)

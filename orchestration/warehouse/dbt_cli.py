@@ -108,3 +108,9 @@ def parse_project(project_dir: Path) -> Path:
 def ensure_manifest(project_dir: Path) -> Path:
     """The project's manifest, parsed first if it is missing or stale."""
     return parse_project(project_dir) if manifest_is_stale(project_dir) else manifest_path(project_dir)
+
+
+if __name__ == "__main__":  # `make install`: the same parse the CLI runs when the manifest is stale
+    from orchestration.settings import get_settings
+
+    parse_project(get_settings().dbt_project_dir)
