@@ -66,9 +66,10 @@ def dbt_target_path(database: Path) -> Path:
 
 
 def seed_partial_parse(project_dir: Path, target: Path) -> None:
-    """A new target folder starts from the parse `make install` ran (dbt_project/target): dbt re-parses
-    only the files changed since (the editions' env var), or the whole project if the profile renders
-    otherwise (a warehouse file not called ai_index.duckdb)."""
+    """A new target folder starts from the parse `make install` ran (dbt_project/target): dbt skips
+    parsing unless a project file changed since (the editions to derive are not part of the parse state:
+    macros/editions_filter.sql), or parses the whole project if the profile renders otherwise (a
+    warehouse file not called ai_index.duckdb)."""
     parsed = project_dir / "target" / "partial_parse.msgpack"
     if parsed.exists() and not (target / parsed.name).exists():
         target.mkdir(parents=True, exist_ok=True)
