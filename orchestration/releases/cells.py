@@ -14,6 +14,7 @@ import math
 import re
 from decimal import Decimal, InvalidOperation
 
+import numpy as np
 import pandas as pd
 
 from orchestration.releases.manifest import ValueFormat
@@ -69,6 +70,8 @@ def parse_cells(cells: pd.Series, fmt: ValueFormat) -> tuple[pd.Series, pd.Serie
     signed = (sign + text).where(~negative, "-" + text)
     plain = ok & (factor == Decimal(1)) & (fmt.scale == 1)
     values[plain] = pd.to_numeric(signed[plain])
+    # A number beyond a double ("1e309") is not a figure we can store: not a number, as in `_exact`.
+    values[plain & ~np.isfinite(values)] = float("nan")
     exact = ok & ~plain
     if exact.any():
         # Decimal arithmetic: 0.7424 x 100 is exactly 74.24, 97.99 x 1000 exactly 97990.

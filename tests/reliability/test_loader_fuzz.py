@@ -63,6 +63,8 @@ HAND_READINGS = [
     ("\uff11\uff12", False, None, "1", None),  # full-width digits
     ("0x1F", False, None, "1", None),
     ("1_000", False, None, "1", None),
+    ("1e309", False, None, "1", None),  # beyond a double: not a figure
+    ("1.8e306", False, None, "100", None),  # within one, but not once scaled
 ]
 
 
@@ -85,9 +87,10 @@ def oracle(cell: str, percent_sign: bool, thousands: str | None, scale: Decimal)
     if not re.fullmatch(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", text):
         return math.nan
     try:
-        return float(Decimal(text) * scale)
+        value = float(Decimal(text) * scale)
     except InvalidOperation:
         return math.nan
+    return value if math.isfinite(value) else math.nan  # beyond a double: not a figure
 
 
 @settings(
