@@ -6,7 +6,8 @@ For each dataset a worker process (so that peak RSS is the dataset's own) runs, 
   (a) baseline: the same loader, the Great Expectations suites and `dbt build`, called directly;
   (b) product:  `ai-index build` (in-process Dagster run, dbt via dagster-dbt, exports and docs);
 then, on the product warehouse, a no-op rebuild (nothing changed), and the addition of one edition to
-a warehouse holding all the others. Medians go to bench/results/latest.json and bench/README.md.
+a warehouse holding all the others. Besides the datasets: the load of the Dagster definitions, and the
+build step of `make run` on a fresh clone. Medians go to bench/results/latest.json and bench/README.md.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ TARGETS = {
     "noop_over_full": 0.25,
     "add_edition_over_full": 0.40,
     "ge_100x_s": 22.0,  # half of the 44 s measured before issue 15
+    "fresh_clone_build_s": 25.0,  # the build step of `make run` on a fresh clone
     "synth_100x_over_1x": 10.0,
     "peak_rss_gib": 2.0,
 }
@@ -183,6 +185,32 @@ def definitions_load_seconds(runs: int) -> float:
     return statistics.median(samples)
 
 
+def fresh_clone_build_seconds(runs: int) -> float:
+    """The build step of `make run` on a fresh clone, as a newcomer times it: the project's files (as they
+    are in this working tree) in a new folder with nothing generated, the parse `make install` runs
+    (untimed: it is the install), then `ai-index build` in its own interpreter, imports included, with the
+    defaults of a clone (its own warehouse, data, dbt target and Dagster instance)."""
+    files = subprocess.check_output(["git", "ls-files", "-z"], cwd=ROOT).decode().split("\0")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AI_INDEX_", "DAGSTER_", "DBT_"))}
+    samples = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory(prefix="bench-clone-") as tmp:
+            clone = Path(tmp) / "ai-index-warehouse"
+            for name in filter(None, files):
+                (clone / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(ROOT / name, clone / name)
+            subprocess.run(
+                [sys.executable, "-m", "orchestration.warehouse.dbt_cli"], cwd=clone, env=env, check=True
+            )
+            t0 = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "orchestration.cli", "build"], cwd=clone, env=env, check=True,
+                stdout=subprocess.DEVNULL,
+            )  # fmt: skip
+            samples.append(time.perf_counter() - t0)
+    return statistics.median(samples)
+
+
 def run_dataset(name: str, runs: int, work: Path) -> dict:
     from orchestration.authoring.synthetic import SynthSpec, write_synthetic_releases
 
@@ -276,7 +304,11 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix=f"bench-{args.worker}-") as work:
             print(json.dumps(run_dataset(args.worker, args.runs, Path(work))))
         return 0
-    results = {"datasets": [], "definitions_load_s": definitions_load_seconds(args.runs)}
+    results = {
+        "datasets": [],
+        "definitions_load_s": definitions_load_seconds(args.runs),
+        "fresh_clone_build_s": fresh_clone_build_seconds(args.runs),
+    }
     for name in args.datasets.split(","):
         print(f"bench: {name} ...", file=sys.stderr, flush=True)
         out = subprocess.check_output(
@@ -287,7 +319,7 @@ def main() -> int:
         partial.parent.mkdir(parents=True, exist_ok=True)
         partial.write_text(json.dumps(results, indent=2), encoding="utf-8")
     by_name = {r["dataset"]: r for r in results["datasets"]}
-    targets = {"definitions_load_s": results["definitions_load_s"]}
+    targets = {k: results[k] for k in ("definitions_load_s", "fresh_clone_build_s")}
     if "sample" in by_name:
         targets["ratio_product_over_baseline_sample"] = by_name["sample"]["ratio_product_over_baseline"]
         targets["noop_over_full"] = by_name["sample"]["noop_over_full"]
