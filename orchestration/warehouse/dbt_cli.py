@@ -40,7 +40,8 @@ def dbt_build_args(full_refresh: bool = False) -> list[str]:
 # The folder `ai-index-dbt` starts dbt in (dbt_child.py), so that profiles.yml names the database by
 # its file name alone.
 DBT_DIR_VARIABLE = "AI_INDEX_DBT_DIR"
-# The working database's file name a parse renders the profile with (the Makefile's `dbt parse` too).
+# The working database's file name a parse renders the profile with (`parse_project`, run by `make install`
+# and by the CLI on a stale manifest), the one builds name.
 PARSED_DATABASE_NAME = "ai_index.duckdb"
 
 
