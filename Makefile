@@ -6,6 +6,10 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 # The venv's tools (dbt, dagster) for every recipe, whether or not the venv is activated.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
+# Python caches the project's compiled modules (and pytest its rewritten test modules) in __pycache__:
+# with PYTHONDONTWRITEBYTECODE set, as on this sandbox, every interpreter (each pytest worker, each CLI
+# and dagster process a test starts) compiled them again: 1.4 s of pytest's collection alone.
+unexport PYTHONDONTWRITEBYTECODE
 
 # The dbt manifest, from which the Dagster asset graph is read: parsed here (never when the definitions
 # are imported), again whenever a file of the dbt project is newer.

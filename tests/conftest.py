@@ -25,15 +25,39 @@ from tests.helpers import Workspace, make_workspace, run_cli
 from tests.pg import pg_database  # noqa: F401 - a fixture for every module that needs PostgreSQL
 
 
+def pytest_itemcollected(item: pytest.Item) -> None:
+    if "built" in getattr(item, "fixturenames", ()):
+        item.add_marker(pytest.mark.build)
+
+
+@pytest.hookimpl(trylast=True)  # after `-m` deselected: order only the tests that run
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "built" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.build)
-    # `--dist loadscope --no-loadscope-reorder` hands modules to the workers in collection order: the
-    # modules holding slow tests (minutes each) go first, so that none of them starts last and leaves one
-    # worker running it alone (xdist's default order, by number of tests, put them last).
+    # `--dist loadscope --no-loadscope-reorder` hands scopes (a module's functions, a class's methods) to
+    # the workers in collection order, so the dearest go first and none starts last to leave one worker
+    # running it alone (xdist's default order, by number of tests, put the slow ones last): the modules
+    # holding slow tests (minutes each) in file order, then the others by their number of release-gate
+    # runs (a second each; `make test-fast` is mostly these).
     slow_modules = {item.module.__name__ for item in items if item.get_closest_marker("slow")}
-    items.sort(key=lambda item: item.module.__name__ not in slow_modules)  # stable: file order otherwise
+    gate_runs: dict[str, int] = {}
+    for item in items:
+        gate_runs[_scope(item)] = gate_runs.get(_scope(item), 0) + bool(
+            GATE_FIXTURES & set(item.fixturenames)
+        )
+
+    def order(item: pytest.Item) -> tuple[bool, int]:
+        fast = item.module.__name__ not in slow_modules
+        return fast, -gate_runs[_scope(item)] if fast else 0
+
+    items.sort(key=order)  # stable: file order otherwise
+
+
+# Fixtures whose tests run the release gate on an edition (and whose scopes are worth starting early).
+GATE_FIXTURES = {"gated", "gated_workspace"}
+
+
+def _scope(item: pytest.Item) -> str:
+    """The unit `--dist loadscope` sends to one worker: the module, or the class of a method."""
+    return item.nodeid.rsplit("::", 1)[0] if item.cls is not None else item.nodeid.split("::", 1)[0]
 
 
 def once_per_run(tmp_path_factory, name: str, create: Callable[[Workspace], None]) -> Workspace:

@@ -20,7 +20,6 @@ import pytest
 
 from orchestration.cli.instance import register_editions
 from orchestration.defs.jobs import BUILD_JOB
-from orchestration.defs.location import build_definitions
 from orchestration.defs.partitions import RANGE_END_TAG, RANGE_START_TAG
 from orchestration.publish.postgres import PublishBlocked, publish_to_postgres
 from orchestration.warehouse.build_state import marts_lag
@@ -197,6 +196,9 @@ def test_a_run_finishes_the_editions_an_earlier_failed_run_left_without_marts(tm
     replace_in_file(ws.edition_file(2025, BY_COUNTRY), "China,9.29", "Atlantis,9.29")
     instance = dg.DagsterInstance.ephemeral()
     register_editions(instance, [2022, 2023, 2024, 2025, 2026])
+    # Imported here: dagster-dbt and dbt-core would cost every worker 2 s at collection, `make test-fast` too.
+    from orchestration.defs.location import build_definitions
+
     with environment(ws.env()):
         job = build_definitions(ws.settings()).resolve_job_def(BUILD_JOB)
         ranged = job.execute_in_process(
