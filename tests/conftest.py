@@ -33,10 +33,12 @@ def pytest_itemcollected(item: pytest.Item) -> None:
 @pytest.hookimpl(trylast=True)  # after `-m` deselected: order only the tests that run
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # `--dist loadscope --no-loadscope-reorder` hands scopes (a module's functions, a class's methods) to
-    # the workers in collection order, so the dearest go first and none starts last to leave one worker
-    # running it alone (xdist's default order, by number of tests, put the slow ones last): the modules
-    # holding slow tests (minutes each) in file order, then the others by their number of release-gate
-    # runs (a second each; `make test-fast` is mostly these).
+    # the workers in collection order. First the modules holding slow tests (minutes each, in file order),
+    # so that none starts last and leaves one worker running it alone (xdist's default order, by number
+    # of tests, put them last). Then the scope with the most release-gate runs, whose worker creates the
+    # shared gated warehouse (`once_per_run`), while the other worker takes the scopes that need no gate
+    # instead of waiting for it; then the other gate scopes by their number of gate runs (a second each:
+    # `make test-fast` is mostly these).
     slow_modules = {item.module.__name__ for item in items if item.get_closest_marker("slow")}
     gate_runs: dict[str, int] = {}
     for item in items:
@@ -44,9 +46,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             GATE_FIXTURES & set(item.fixturenames)
         )
 
-    def order(item: pytest.Item) -> tuple[bool, int]:
-        fast = item.module.__name__ not in slow_modules
-        return fast, -gate_runs[_scope(item)] if fast else 0
+    first = max(gate_runs, key=gate_runs.get, default=None)
+
+    def order(item: pytest.Item) -> tuple[bool, int, int]:
+        if item.module.__name__ in slow_modules:
+            return False, 0, 0
+        scope = _scope(item)
+        return True, (0 if scope == first else 2 if gate_runs[scope] else 1), -gate_runs[scope]
 
     items.sort(key=order)  # stable: file order otherwise
 
