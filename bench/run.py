@@ -68,7 +68,7 @@ def baseline_build(releases: Path, root: Path) -> dict[str, float]:
     from orchestration.releases.bundle import discover_editions, open_bundle
     from orchestration.releases.loader import load_edition
     from orchestration.settings import get_settings
-    from orchestration.warehouse.dbt_cli import dbt_build_args, dbt_env, dbt_executable
+    from orchestration.warehouse.dbt_cli import dbt_build_args, dbt_env, dbt_executable, dbt_parent_env
     from orchestration.warehouse.gate import checks_fingerprint
     from orchestration.warehouse.raw import earlier_editions, methodology_breaks, replace_edition
 
@@ -105,7 +105,7 @@ def baseline_build(releases: Path, root: Path) -> dict[str, float]:
     t0 = time.perf_counter()
     subprocess.run(
         [dbt_executable(), *dbt_build_args(), "--target-path", "target/baseline", "--quiet"],
-        cwd=settings.dbt_project_dir, check=True, env={**os.environ, **dbt_env(settings.work_path, sorted(editions))},
+        cwd=settings.dbt_project_dir, check=True, env={**os.environ, **dbt_env(settings.work_path, sorted(editions)), **dbt_parent_env()},
     )  # fmt: skip
     times["dbt"] = time.perf_counter() - t0
     times["total"] = sum(times.values())

@@ -33,6 +33,7 @@ from orchestration.warehouse.dbt_cli import (
     dbt_executable,
     dbt_target_path,
     seed_partial_parse,
+    starting_dbt_here,
 )
 from orchestration.warehouse.lock import warehouse_lock
 
@@ -96,7 +97,8 @@ def build_dbt_assets(project_dir: Path) -> dg.AssetsDefinition:
             # A target folder per working database keeps dbt's partial parse between its builds.
             target = dbt_target_path(settings.work_path)
             seed_partial_parse(project_dir, target)
-            invocation = dbt.cli(dbt_build_args(config.full_refresh), context=context, target_path=target)
+            with starting_dbt_here():
+                invocation = dbt.cli(dbt_build_args(config.full_refresh), context=context, target_path=target)
             events = []
             try:
                 events.extend(invocation.stream())

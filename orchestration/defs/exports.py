@@ -14,7 +14,7 @@ from orchestration.defs.partitions import edition_partitions
 from orchestration.defs.resources import BuildLockResource, WarehouseResource
 from orchestration.settings import Settings
 from orchestration.warehouse.build_state import record_built, steps_behind
-from orchestration.warehouse.dbt_cli import dbt_env, seed_partial_parse
+from orchestration.warehouse.dbt_cli import dbt_env, seed_partial_parse, starting_dbt_here
 from orchestration.warehouse.lock import warehouse_lock
 from orchestration.warehouse.snapshot import publish_snapshot
 
@@ -40,7 +40,9 @@ def generate_dbt_docs(dbt: DbtCliResource, settings: Settings, log) -> str:
         seed_partial_parse(project.project_dir, generated)
         # --no-compile: the site shows each model's code as written, not compiled; compiling every model
         # again (their introspective macros query the warehouse) doubled the cost (10.9 -> 5.7 s measured).
-        dbt.cli(["docs", "generate", "--no-compile"], target_path=generated, raise_on_error=True).wait()
+        with starting_dbt_here():
+            docs = dbt.cli(["docs", "generate", "--no-compile"], target_path=generated, raise_on_error=True)
+        docs.wait()
         # Without compiling, dbt writes index.html and catalog.json only: the site reads the project's
         # parsed manifest, the one this stamp is keyed on.
         shutil.copyfile(manifest, generated / "manifest.json")

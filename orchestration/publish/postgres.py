@@ -217,10 +217,20 @@ def publish_to_postgres(
 ) -> None:
     """Copy the published raw to PostgreSQL, build every dbt model and test there under `__build`
     schemas, grant BI read access, then swap them in (see the module's docstring)."""
-    from orchestration.warehouse.dbt_cli import DBT_DIR_VARIABLE, dbt_build_args, dbt_executable
+    from orchestration.warehouse.dbt_cli import (
+        DBT_DIR_VARIABLE,
+        dbt_build_args,
+        dbt_executable,
+        dbt_parent_env,
+    )
 
     # A DSN dbt cannot use fails before anything is copied.
-    dbt_env = {**os.environ, **pg_env_from_dsn(dsn), "AI_INDEX_SCHEMA_SUFFIX": BUILD_SUFFIX}
+    dbt_env = {
+        **os.environ,
+        **pg_env_from_dsn(dsn),
+        **dbt_parent_env(),
+        "AI_INDEX_SCHEMA_SUFFIX": BUILD_SUFFIX,
+    }
     dbt_env.pop(DBT_DIR_VARIABLE, None)  # a DuckDB build's folder: this dbt runs in the project
     with _transaction(dsn) as cur:
         _drop_build_schemas(cur)  # what a publish that failed before its swap left

@@ -11,7 +11,8 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 # The folders and files whose change alters the parsed project (and so the Dagster asset graph).
@@ -40,6 +41,11 @@ def dbt_build_args(full_refresh: bool = False) -> list[str]:
 # The folder `ai-index-dbt` starts dbt in (dbt_child.py), so that profiles.yml names the database by
 # its file name alone.
 DBT_DIR_VARIABLE = "AI_INDEX_DBT_DIR"
+# The process that starts dbt: once `ai-index-dbt` has asked to die with its parent, it checks that this
+# process is still its parent, and refuses to start dbt otherwise (dbt_child.py). Without it, a build
+# killed in the instant between starting the child and the child reading its parent's pid left dbt
+# running, orphaned, holding the working database (a kill trial found it).
+DBT_PARENT_VARIABLE = "AI_INDEX_DBT_PARENT_PID"
 # The working database's file name a parse renders the profile with (`parse_project`, run by `make install`
 # and by the CLI on a stale manifest), the one builds name.
 PARSED_DATABASE_NAME = "ai_index.duckdb"
@@ -57,6 +63,23 @@ def dbt_env(database: Path, editions: Sequence[int | str]) -> dict[str, str]:
         "AI_INDEX_DBT_DATABASE": database.name,
         "AI_INDEX_DBT_EDITIONS": ",".join(str(e) for e in sorted(int(e) for e in editions)),
     }
+
+
+def dbt_parent_env() -> dict[str, str]:
+    """For a dbt started by this process with an environment of its own (`subprocess.run(env=...)`)."""
+    return {DBT_PARENT_VARIABLE: str(os.getpid())}
+
+
+@contextmanager
+def starting_dbt_here() -> Iterator[None]:
+    """For a dbt started with this process's environment (dagster-dbt's `DbtCliResource.cli`, which takes
+    no environment): the parent's pid is in it while dbt starts, and gone after, so that no process this
+    one starts later inherits a pid that is not its parent's."""
+    os.environ.update(dbt_parent_env())
+    try:
+        yield
+    finally:
+        os.environ.pop(DBT_PARENT_VARIABLE, None)
 
 
 def dbt_target_path(database: Path) -> Path:
@@ -99,7 +122,7 @@ def parse_project(project_dir: Path) -> Path:
     `make install` and by the CLI when the manifest is stale; never when the definitions are imported."""
     command = [dbt_executable(), "parse", "--quiet", "--project-dir", str(project_dir),
                "--profiles-dir", str(project_dir), "--target-path", "target"]  # fmt: skip
-    env = {**os.environ, "AI_INDEX_DBT_DATABASE": PARSED_DATABASE_NAME}  # as builds render the profile
+    env = {**os.environ, **dbt_parent_env(), "AI_INDEX_DBT_DATABASE": PARSED_DATABASE_NAME}  # as builds do
     env.pop(DBT_DIR_VARIABLE, None)
     result = subprocess.run(command, cwd=project_dir, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:

@@ -10,7 +10,7 @@ import sys
 import time
 
 from orchestration.settings import DBT_PROJECT_DIR
-from orchestration.warehouse.dbt_cli import dbt_executable
+from orchestration.warehouse.dbt_cli import dbt_executable, dbt_parent_env
 
 # A parent that starts dbt as a build does (through dbt_executable()), prints the child's pid, and waits.
 _PARENT = """
@@ -48,3 +48,19 @@ def test_dbt_dies_when_the_process_that_started_it_is_killed(tmp_path):
     while _alive(child) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _alive(child), "dbt outlived the process that started it"
+
+
+def test_dbt_is_not_started_when_its_parent_is_no_longer_the_process_that_started_it():
+    """A build killed in the instant between starting `ai-index-dbt` and the wrapper reading its parent's
+    pid: the wrapper is then an orphan whose parent is another process. It must not start dbt, which
+    would run on unwatched and hold the working database. A shell between the two stands for the new
+    parent: the pid passed is this process's, the wrapper's parent is the shell."""
+    env = {**os.environ, **dbt_parent_env()}
+    orphan = subprocess.run(
+        ["/bin/sh", "-c", '"$0" --version', dbt_executable()], env=env, capture_output=True, text=True
+    )
+    assert orphan.returncode == 1
+    assert f"the process that started dbt (pid {os.getpid()}) is gone: dbt not started" in orphan.stderr
+    assert "dbt" not in orphan.stdout.lower()  # dbt printed nothing: it never ran
+    started = subprocess.run([dbt_executable(), "--version"], env=env, capture_output=True, text=True)
+    assert started.returncode == 0 and "installed" in started.stdout.lower(), started.stdout + started.stderr
