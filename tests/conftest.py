@@ -26,6 +26,7 @@ from tests.pg import pg_database  # noqa: F401 - a fixture for every module that
 
 
 def pytest_itemcollected(item: pytest.Item) -> None:
+    # Marked as each test is collected, so that `-m "not build"` (make test-fast) deselects it.
     if "built" in getattr(item, "fixturenames", ()):
         item.add_marker(pytest.mark.build)
 
@@ -57,7 +58,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=order)  # stable: file order otherwise
 
 
-# Fixtures whose tests run the release gate on an edition (and whose scopes are worth starting early).
+# Fixtures whose tests run the release gate on an edition (a second each), against the gated warehouse.
 GATE_FIXTURES = {"gated", "gated_workspace"}
 
 
