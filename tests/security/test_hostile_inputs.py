@@ -81,7 +81,9 @@ def test_odd_edition_directories_are_reported_and_skipped_never_mistaken_or_cras
     (releases / "2026\u00b2").mkdir()  # "2026²"
     (releases / "2025\x1b[2K").mkdir()
     assert sorted(discover_editions(releases)) == [2022, 2023, 2024, 2025, 2026]
-    code, out = run_cli(gated_workspace, "validate", "--edition", "2025", capsys=capsys)
+    # validate reports what it skipped before it checks anything; the oldest edition is checked alone
+    # (2025 would check the four editions up to it: three more gate runs that prove nothing here).
+    code, out = run_cli(gated_workspace, "validate", "--edition", "2022", capsys=capsys)
     assert code == 0, out
     assert "skipped" in out and "\\u0662\\u0660\\u0662\\u0665" in out and "2026\\xb2" in out
     assert "\x1b" not in out and "2025\\x1b[2K" in out  # the name shown escaped, never as a sequence
