@@ -267,6 +267,9 @@ def run_suite(
         "result_format": "SUMMARY",
         "unexpected_index_column_names": suites.ROW_IDENTITY[suite],
         "partial_unexpected_count": EXAMPLES_SHOWN,
+        # The query GE writes to fetch a failure's rows from the DataFrame (shown in the Data Docs): the
+        # rows are named by file, row and column instead, and writing it cost 16 % of a suite's run.
+        "return_unexpected_index_query": False,
     }
     # The validation definition runs itself (and stores its result for the Data Docs): a checkpoint
     # around it would only add its own registration and freshness checks (~0.2 s a suite), since the
