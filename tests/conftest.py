@@ -63,8 +63,9 @@ GATE_FIXTURES = {"gated", "gated_workspace"}
 
 
 def _scope(item: pytest.Item) -> str:
-    """The unit `--dist loadscope` sends to one worker: the module, or the class of a method."""
-    return item.nodeid.rsplit("::", 1)[0] if item.cls is not None else item.nodeid.split("::", 1)[0]
+    """The unit `--dist loadscope` sends to one worker (the module, or the class of a method), found as
+    xdist finds it: the node id without its last part."""
+    return item.nodeid.rsplit("::", 1)[0]
 
 
 def once_per_run(tmp_path_factory, name: str, create: Callable[[Workspace], None]) -> Workspace:
